@@ -1,0 +1,1 @@
+"""City rule-variant plugins: the provincial baseline and the cities that differ from it."""

@@ -1,0 +1,185 @@
+"""Batch declarations (批量…申报): an uploaded workbook processed row by row.
+
+The file is checked whole before anything is written (format, size, headers:
+PREP-2, I7-1).  Then each row is one business through the same pipeline as a
+single declaration, inside its own savepoint: a refused row is reported with
+its row number, field and message and changes nothing, valid rows are done
+(I2-5, I3-12).  Progress is kept on the :class:`~simulator.db.models.BatchJob`
+(处理详情: 文件名称, 数据总数, 已处理, 错误数量, 当前状态, 创建时间, 处理完成时间).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from simulator.auth import NOT_GRANTED, may_do
+from simulator.clock import SandboxClock
+from simulator.context import SYSTEM, Actor
+from simulator.db.models import BatchJob, Sandbox, UploadedFile
+from simulator.errors import ErrorSpec, Refused
+from simulator.workbooks import parse_upload
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from simulator.platform import Platform
+
+NO_BATCH = ErrorSpec(
+    code="E_NO_BATCH",
+    message="该事项不支持批量申报",
+    remedy="请使用单笔申报。",
+    http_status=400,
+)
+
+STATE_PENDING = "待处理"
+STATE_RUNNING = "处理中"
+STATE_DONE = "处理完成"
+
+
+def job_as_dict(job: BatchJob, *, with_rows: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": job.id,
+        "item": job.item_code,
+        "文件名称": job.filename,
+        "数据总数": job.total,
+        "已处理": job.processed,
+        "错误数量": job.errors,
+        "当前状态": job.state,
+        "创建时间": job.created_at.isoformat(sep=" ") if job.created_at else None,
+        "处理完成时间": job.finished_at.isoformat(sep=" ") if job.finished_at else None,
+    }
+    if with_rows:
+        out["rows"] = job.rows
+    return out
+
+
+def record_upload(
+    session: Session,
+    sandbox_id: str,
+    item_code: str,
+    filename: str,
+    content: bytes,
+    *,
+    actor: Actor,
+    total: int,
+    state: str,
+    now: datetime,
+) -> BatchJob:
+    """Keep the file as received and open its 处理详情 (a BatchJob) for ``total`` rows."""
+    upload = UploadedFile(
+        sandbox_id=sandbox_id,
+        unit_id=actor.unit_id,
+        item_code=item_code,
+        filename=filename,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_at=now,
+    )
+    session.add(upload)
+    session.flush()
+    job = BatchJob(
+        sandbox_id=sandbox_id,
+        unit_id=actor.unit_id,
+        item_code=item_code,
+        file_id=upload.id,
+        filename=filename,
+        total=total,
+        processed=0,
+        errors=0,
+        state=state,
+        created_at=now,
+        rows=[],
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def submit_batch(
+    platform: Platform,
+    sandbox_id: str,
+    item_code: str,
+    filename: str,
+    content: bytes,
+    *,
+    actor: Actor = SYSTEM,
+) -> dict[str, Any]:
+    """Check the file, then do one business per row; returns the job with per-row results."""
+    item = platform.item(item_code)
+    columns = getattr(item, "batch_columns", ())
+    if not columns:
+        raise NO_BATCH.refuse()
+    if not may_do(actor, item.code):  # A-2: refused before the file is kept or any agency asked
+        raise NOT_GRANTED.refuse(item=item.name)
+    with platform.sandbox_session(sandbox_id) as ctx:
+        max_bytes = int(ctx.parameters().value("upload.max_bytes"))
+    rows = parse_upload(filename, content, columns, max_bytes=max_bytes)  # refuses before writes
+    payloads = [(number, item.row_payload(row)) for number, row in rows]
+    # Other agencies are asked before the transaction opens (see BusinessItem.consult).
+    consulted: dict[int, dict[str, Any] | Refused] = {}
+    for number, payload in payloads:
+        try:
+            consulted[number] = platform.consult(sandbox_id, item, payload)
+        except Refused as refused:
+            consulted[number] = refused
+
+    with platform.db.transaction() as session:
+        sandbox = session.get(Sandbox, sandbox_id)
+        now = SandboxClock(sandbox.clock_frozen_at if sandbox else None).now()
+        job = record_upload(
+            session, sandbox_id, item.code, filename, content,
+            actor=actor, total=len(rows), state=STATE_RUNNING, now=now,
+        )  # fmt: skip
+        bulk = item.bulk_batch(platform)  # the item's set-based path (simulator.bulk), if any
+        if bulk is not None:
+            results = bulk.process(session, sandbox_id, job, payloads, consulted, actor=actor)
+            job.errors += sum(1 for row in results if not row["ok"])
+            job.processed += len(results)
+        else:
+            results: list[dict[str, Any]] = []
+            for row_number, payload in payloads:
+                answers = consulted[row_number]
+                try:
+                    if isinstance(answers, Refused):
+                        raise answers
+                    with session.begin_nested():
+                        outcome = platform.submit_in(
+                            session,
+                            sandbox_id,
+                            item,
+                            payload,
+                            actor=actor,
+                            batch_job_id=job.id,
+                            consulted=answers,
+                        )
+                    results.append(
+                        {
+                            "row": row_number,
+                            "ok": True,
+                            "business_no": outcome.business_no,
+                            "message": outcome.message,
+                            "data": outcome.data,
+                        }
+                    )
+                except Refused as refused:
+                    job.errors += 1
+                    results.append(
+                        {
+                            "row": row_number,
+                            "ok": False,
+                            "errors": [
+                                {**p.as_dict(), "row": row_number, "field": p.field}
+                                for p in refused.problems
+                            ],
+                            "message": refused.problem.message,
+                        }
+                    )
+                job.processed += 1
+        job.rows = results
+        job.state = STATE_DONE
+        job.finished_at = now
+        session.flush()
+        return job_as_dict(job)

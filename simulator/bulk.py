@@ -1,0 +1,1036 @@
+"""Set-based batch declarations: a whole file in a handful of queries and bulk inserts.
+
+Batch 用人单位用工参保登记 of a 10 MB template (about 80,000 rows) must take a small
+multiple of the time it takes to parse the file and insert its rows once (issue 5).
+The row-by-row path (:mod:`simulator.batch`) makes each row a full business inside a
+savepoint: ORM objects, a flush per table, four queries of the person's situation per
+row.  An item that offers it (:meth:`simulator.items.BusinessItem.bulk_batch`) gets the
+same results this way instead:
+
+1. **Facts, preloaded.**  The person records of every ID number in the file, their
+   active relations and their unreturned benefit months are read in a few set-based
+   queries (:class:`PreloadedFacts`).  The person rules of
+   ``plugins/items/common.py`` read them through ``BusinessContext.facts`` instead of
+   querying per row.  Rows of one file see each other as in the row-by-row path: an
+   accepted row adds its relations to the facts, so the same person twice is refused the
+   second time (``E_ALREADY_INSURED_HERE``).
+2. **The same rules.**  Each row is checked by the item's own ``validate`` (for 用工参保登记
+   ``EmploymentEnrolment.check``) and every plugin's ``validate_business``, in a
+   :class:`BulkContext` that reads each parameter once per day for the whole file but
+   traces it on every row exactly as the pipeline does (the 办件's trace is the same).
+   The gates of the pipeline (logged in, granted, paused period) do not depend on the
+   row and are checked once.
+3. **Effects as rows.**  A valid row's business (办件), employment, relations, back-pay
+   lines and reversible effects (``business_effects``, so that 人员变更回退 undoes a batch
+   row like any other business) become plain rows, inserted per chunk of rows with one
+   executemany per table.  The ids that link them come back from ``INSERT … RETURNING``
+   in parameter order ("insertmanyvalues"), or, on SQLite, which cannot return them in
+   order, are given by the batch (:class:`_Writer`).  Business numbers and 补退流水号 come
+   from the sandbox counters in blocks, one counter update per chunk, in the same order
+   as row by row.
+4. **Results** per row exactly as :mod:`simulator.batch` reports them.
+
+An item falls back to the row-by-row path (``bulk_batch`` answers ``None``) when a
+plugin implements ``apply_business`` or ``business_done`` (their effects cannot be
+batched), when a subclass overrides ``apply``, or when the platform setting
+``batch.bulk`` is false.  ``validate_business`` implementations are called per row; one
+that queries the database sees the rows of earlier chunks, not those of its own chunk.
+Every valid row's business has the same 经办时间 (the clock is read once per file).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from operator import itemgetter
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, Text, bindparam, cast, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from simulator.auth import NOT_GRANTED, NOT_LOGGED_IN, may_do
+from simulator.backpay import BackpayLine
+from simulator.clock import SandboxClock
+from simulator.context import SYSTEM, Actor, BusinessContext, SandboxContext
+from simulator.contributions import clamp_base, monthly_contribution, round_money
+from simulator.db.models import (
+    BatchJob,
+    BenefitPayment,
+    Business,
+    BusinessEffect,
+    ContributionLine,
+    Counter,
+    Employment,
+    InsuredRelation,
+    Person,
+    Sandbox,
+    Unit,
+)
+from simulator.errors import Refused
+from simulator.items import BusinessItem, ItemResult
+from simulator.months import Month
+from simulator.parameters import ParameterSet, ParameterValue, ParameterView
+
+if TYPE_CHECKING:
+    from simulator.periods import PeriodInfo
+    from simulator.platform import Platform
+    from simulator.variants import RuleVariant
+
+#: valid rows whose effects are inserted together (one executemany per table and chunk)
+CHUNK_ROWS = 2000
+#: values in one ``IN (…)`` list of the preloading queries (SQLite allows 32,766 variables)
+IN_CHUNK = 5000
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+class PreloadedFacts:
+    """People, their active relations and benefit months, read once for a whole file.
+
+    The provider behind ``BusinessContext.facts`` (see ``plugins/items/common.py``):
+    ``people_with_id_number`` (ordered by id, as ``find_person`` reads them),
+    ``active_relations`` (the criteria of ``common.active_relations``) and
+    ``benefit_months_after`` (unreturned months after a month, sorted).  Records are
+    SQLAlchemy rows with the columns' names as attributes.  Anything not preloaded is
+    read when asked, so the provider is never wrong, only slower.
+    """
+
+    def __init__(self, session: Session, sandbox_id: str) -> None:
+        self.session = session
+        self.sandbox_id = sandbox_id
+        self._people: dict[str, list[Any]] = {}
+        self._relations: dict[int, list[Any]] = {}
+        self._benefits: dict[int, list[str]] = {}
+
+    @classmethod
+    def load(cls, session: Session, sandbox_id: str, id_numbers: Iterable[str]) -> PreloadedFacts:
+        facts = cls(session, sandbox_id)
+        facts._load_people(sorted(set(id_numbers)))
+        return facts
+
+    def _load_people(self, id_numbers: Sequence[str]) -> None:
+        people = Person.__table__
+        found: dict[str, list[Any]] = {number: [] for number in id_numbers}
+        for chunk in _chunks(id_numbers, IN_CHUNK):
+            query = select(people).where(
+                people.c.sandbox_id == self.sandbox_id, people.c.id_number.in_(chunk)
+            )
+            for row in self.session.execute(query):
+                found[row.id_number].append(row)
+        for rows in found.values():
+            rows.sort(key=lambda row: row.id)
+        self._people.update(found)
+        self._load_situations([row.id for rows in found.values() for row in rows])
+
+    def _load_situations(self, person_ids: Sequence[int]) -> None:
+        relations = InsuredRelation.__table__
+        benefits = BenefitPayment.__table__
+        for person_id in person_ids:
+            self._relations.setdefault(person_id, [])
+            self._benefits.setdefault(person_id, [])
+        for chunk in _chunks(person_ids, IN_CHUNK):
+            # the criteria of plugins.items.common.active_relations
+            query = select(relations).where(
+                relations.c.sandbox_id == self.sandbox_id,
+                relations.c.person_id.in_(chunk),
+                relations.c.status == "1",
+                relations.c.stop_month.is_(None),
+                relations.c.kind != "project",
+            )
+            for row in self.session.execute(query):
+                self._relations[row.person_id].append(row)
+            query = select(benefits.c.person_id, benefits.c.month).where(
+                benefits.c.sandbox_id == self.sandbox_id,
+                benefits.c.person_id.in_(chunk),
+                benefits.c.returned_on.is_(None),
+            )
+            for person_id, month in self.session.execute(query):
+                self._benefits[person_id].append(month)
+
+    # -- what the rules ask ----------------------------------------------------------------
+    def people_with_id_number(self, id_number: str) -> list[Any]:
+        if id_number not in self._people:
+            self._load_people([id_number])
+        return list(self._people[id_number])
+
+    def active_relations(self, person: Any) -> list[Any]:
+        if person.id not in self._relations:
+            self._load_situations([person.id])
+        return list(self._relations[person.id])
+
+    def benefit_months_after(self, person: Any, start: Month) -> list[str]:
+        if person.id not in self._benefits:
+            self._load_situations([person.id])
+        after = str(start)
+        return sorted(month for month in self._benefits[person.id] if month > after)
+
+    # -- what accepted rows change -----------------------------------------------------------
+    def add_relation(self, person_id: int, values: dict[str, Any]) -> None:
+        """A relation made by an earlier row of the file (active: status 1, no stop month)."""
+        if person_id not in self._relations:
+            self._load_situations([person_id])
+        record = SimpleNamespace(id=None, stop_month=None, note="", **values)
+        self._relations[person_id].append(record)
+
+
+# --- parameters: read once per day, traced on every row -------------------------------------
+
+
+def _day(on_date: date | datetime | str) -> date:
+    if isinstance(on_date, datetime):
+        return on_date.date()
+    if isinstance(on_date, date):
+        return on_date
+    return date.fromisoformat(on_date)
+
+
+class _MemoView:
+    """The parameters in force on one day, each value looked up once for the whole file."""
+
+    def __init__(self, parameter_set: ParameterSet, on_date: date) -> None:
+        self.parameter_set = parameter_set
+        self.on_date = on_date
+        self._view = parameter_set.at(on_date)
+        self.values: dict[str, ParameterValue] = {}
+        self._children: dict[str, tuple[dict[str, Any], tuple[ParameterValue, ...]]] = {}
+
+    def load(self, path: str) -> ParameterValue:
+        found = self.values[path] = self._view.get(path)
+        return found
+
+    def value(self, path: str) -> Any:
+        """A value, untraced (what the trace must hear is replayed by the caller)."""
+        return (self.values.get(path) or self.load(path)).value
+
+    def children(self, path: str) -> tuple[dict[str, Any], tuple[ParameterValue, ...]]:
+        memo = self._children.get(path)
+        if memo is None:
+            read: list[ParameterValue] = []
+            values = self.parameter_set.at(self.on_date, on_access=read.append).children(path)
+            memo = self._children[path] = (values, tuple(read))
+        return memo
+
+
+class _TracedView:
+    """What ``BulkContext.parameters()`` returns: a ``ParameterView`` whose reads are
+    memoised for the file and reported to the row's trace like the pipeline's."""
+
+    __slots__ = ("_memo", "_on_access")
+
+    def __init__(self, memo: _MemoView, on_access: Callable[[ParameterValue], None]) -> None:
+        self._memo = memo
+        self._on_access = on_access
+
+    @property
+    def on_date(self) -> date:
+        return self._memo.on_date
+
+    @property
+    def parameter_set(self) -> ParameterSet:
+        return self._memo.parameter_set
+
+    def get(self, path: str) -> ParameterValue:
+        found = self._memo.values.get(path) or self._memo.load(path)
+        self._on_access(found)
+        return found
+
+    def value(self, path: str) -> Any:
+        found = self._memo.values.get(path) or self._memo.load(path)
+        self._on_access(found)
+        return found.value
+
+    def children(self, path: str) -> dict[str, Any]:
+        values, read = self._memo.children(path)
+        for value in read:
+            self._on_access(value)
+        return dict(values)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        view = ParameterView(self._memo.parameter_set, self._memo.on_date, self._on_access)
+        return getattr(view, name)
+
+
+class _RowView(_TracedView):
+    """A row's view: a sub-tree's values (``children``) are traced from cached entries."""
+
+    __slots__ = ("_context",)
+
+    def __init__(self, memo: _MemoView, context: BulkContext) -> None:
+        super().__init__(memo, context._trace_parameter)
+        self._context = context
+
+    def children(self, path: str) -> dict[str, Any]:
+        values, read = self._memo.children(path)
+        shared = self._context.shared
+        assert shared is not None
+        self._context.replay(shared.trace_entries_of(read))
+        return dict(values)
+
+
+class _Numbers:
+    """Per-sandbox sequences handed out in memory and written back once per chunk."""
+
+    def __init__(self, session: Session, sandbox_id: str) -> None:
+        self.session = session
+        self.sandbox_id = sandbox_id
+        self._values: dict[str, int] = {}
+        self._stored: dict[str, int | None] = {}
+
+    def next(self, name: str) -> int:
+        if name not in self._values:
+            stored = self.session.scalar(
+                select(Counter.value)
+                .where(Counter.sandbox_id == self.sandbox_id, Counter.name == name)
+                .with_for_update()
+            )
+            self._stored[name] = stored
+            self._values[name] = stored or 0
+        self._values[name] += 1
+        return self._values[name]
+
+    def write(self) -> None:
+        counters = Counter.__table__
+        for name, value in self._values.items():
+            stored = self._stored[name]
+            if stored == value:
+                continue
+            if stored is None:
+                self.session.execute(
+                    insert(counters).values(sandbox_id=self.sandbox_id, name=name, value=value)
+                )
+            else:
+                self.session.execute(
+                    update(counters)
+                    .where(counters.c.sandbox_id == self.sandbox_id, counters.c.name == name)
+                    .values(value=value)
+                )
+            self._stored[name] = value
+
+
+class _Shared:
+    """What every row's context shares: the clock's period, parameters, trace entries, numbers."""
+
+    def __init__(
+        self,
+        parameter_set: ParameterSet,
+        variant: RuleVariant,
+        period: PeriodInfo,
+        numbers: _Numbers,
+        dumps: Callable[[Any], str],
+    ) -> None:
+        self.parameter_set = parameter_set
+        self.variant = variant
+        self.period = period
+        self.numbers = numbers
+        self.dumps = dumps
+        self._views: dict[date, _MemoView] = {}
+        #: a parameter value's trace entry and a key telling equal entries apart, by id
+        self.trace_entries: dict[int, tuple[dict[str, Any], int]] = {}
+        self._keys: dict[tuple[Any, ...], int] = {}
+        self._entries_of: dict[int, tuple[tuple[dict[str, Any], int], ...]] = {}
+        self._values: list[Any] = []  # keeps the ids above valid
+        #: the JSON text of each shared trace entry, by the entry's id
+        self.entry_texts: dict[int, str] = {}
+
+    def view(self, on_date: date) -> _MemoView:
+        memo = self._views.get(on_date)
+        if memo is None:
+            memo = self._views[on_date] = _MemoView(self.parameter_set, on_date)
+        return memo
+
+    def trace_entries_of(
+        self, values: tuple[ParameterValue, ...]
+    ) -> tuple[tuple[dict[str, Any], int], ...]:
+        found = self._entries_of.get(id(values))
+        if found is None:
+            found = tuple(self.trace_entry(value) for value in values)
+            self._entries_of[id(values)] = found
+            self._values.append(values)  # type: ignore[arg-type]
+        return found
+
+    def trace_entry(self, value: ParameterValue) -> tuple[dict[str, Any], int]:
+        """The trace entry of a parameter value, made by the pipeline's own code, and its
+        key: equal entries have the same key (the pipeline keeps the first of them)."""
+        cached = self.trace_entries.get(id(value))
+        if cached is None:
+            probe = SimpleNamespace(trace=[])
+            SandboxContext._trace_parameter(probe, value)  # type: ignore[arg-type]
+            (entry,) = probe.trace
+            key = self._keys.setdefault(tuple(entry.items()), len(self._keys))
+            cached = self.trace_entries[id(value)] = (entry, key)
+            self._values.append(value)
+            self.entry_texts[id(entry)] = self.dumps(entry)
+        return cached
+
+
+@dataclass
+class BulkContext(BusinessContext):
+    """A row's business context in a set-based batch (see the module docstring)."""
+
+    shared: _Shared | None = None
+    traced: set[int] = field(default_factory=set)
+    today_view: _RowView | None = None
+
+    @property
+    def variant(self) -> RuleVariant:  # type: ignore[override]
+        assert self.shared is not None
+        return self.shared.variant
+
+    @property
+    def period(self) -> PeriodInfo:  # type: ignore[override]
+        assert self.shared is not None
+        return self.shared.period
+
+    def parameters(self, on_date: date | Month | None = None) -> Any:  # a traced view
+        assert self.shared is not None
+        if on_date is None:
+            if self.today_view is None:
+                self.today_view = _RowView(self.shared.view(self.today), self)
+            return self.today_view
+        if isinstance(on_date, Month):
+            on_date = on_date.first_day()
+        return _RowView(self.shared.view(_day(on_date)), self)
+
+    def _trace_parameter(self, value: ParameterValue) -> None:
+        shared = self.shared
+        assert shared is not None
+        entry, key = shared.trace_entries.get(id(value)) or shared.trace_entry(value)
+        if key not in self.traced:
+            self.traced.add(key)
+            self.trace.append(entry)
+
+    def replay(self, entries: Sequence[tuple[dict[str, Any], int]]) -> None:
+        """Trace parameter reads made once for the file, as if this row made them."""
+        traced = self.traced
+        for entry, key in entries:
+            if key not in traced:
+                traced.add(key)
+                self.trace.append(entry)
+
+    def next_number(self, name: str) -> int:
+        assert self.shared is not None
+        return self.shared.numbers.next(name)
+
+
+# --- the generic run ---------------------------------------------------------------------------
+
+
+class _Pending:
+    """A row to insert.  ``links`` are columns that take another pending row's id (that
+    row is inserted first: ``depth`` orders them); ``business_columns`` take the id of
+    the row's own business (办件)."""
+
+    __slots__ = ("business_columns", "depth", "id", "links", "table", "values")
+
+    def __init__(
+        self,
+        table: Table,
+        values: dict[str, Any],
+        links: tuple[tuple[str, _Pending], ...] = (),
+        business_columns: tuple[str, ...] = (),
+    ) -> None:
+        self.table = table
+        self.values = values
+        self.links = links
+        self.business_columns = business_columns
+        self.depth: int = 1 + max(row.depth for _, row in links) if links else 0
+        self.id: int | None = None
+
+
+@dataclass
+class _Done:
+    """A valid row waiting for its chunk to be written."""
+
+    index: int
+    row_number: int
+    payload: dict[str, Any]
+    context: BulkContext
+    business_no: str
+    result: ItemResult
+    rows: list[_Pending]
+    business_id: int | None = None
+
+
+def failed_row(row_number: int, refused: Refused) -> dict[str, Any]:
+    """A refused row, as :mod:`simulator.batch` reports it."""
+    return {
+        "row": row_number,
+        "ok": False,
+        "errors": [{**p.as_dict(), "row": row_number, "field": p.field} for p in refused.problems],
+        "message": refused.problem.message,
+    }
+
+
+class BulkBatch:
+    """A set-based batch of one item.  The run is generic; an item's subclass says which
+    facts to preload (:meth:`preload`) and what a valid row inserts (:meth:`effects`)."""
+
+    def __init__(self, item: BusinessItem, platform: Platform) -> None:
+        self.item = item
+        self.platform = platform
+
+    @staticmethod
+    def usable(platform: Platform) -> bool:
+        """False when the row-by-row path must be taken (see the module docstring)."""
+        if not platform.settings.get("batch.bulk", True):
+            return False
+        hook = platform.hook
+        return not hook.apply_business.get_hookimpls() and not hook.business_done.get_hookimpls()
+
+    # -- what an item provides ----------------------------------------------------------------
+    def preload(self, session: Session, sandbox_id: str, payloads: Sequence[dict[str, Any]]) -> Any:
+        """The facts provider for ``BusinessContext.facts`` (``None``: the session)."""
+        return None
+
+    def effects(
+        self, ctx: BulkContext, payload: dict[str, Any]
+    ) -> tuple[ItemResult, list[_Pending]]:
+        """What a valid row reports and inserts (in the order the pipeline records them)."""
+        raise NotImplementedError
+
+    # -- the run ------------------------------------------------------------------------------
+    def process(
+        self,
+        session: Session,
+        sandbox_id: str,
+        job: BatchJob,
+        payloads: Sequence[tuple[int, dict[str, Any]]],
+        consulted: dict[int, dict[str, Any] | Refused],
+        *,
+        actor: Actor = SYSTEM,
+        channel: str = "网上大厅",
+    ) -> list[dict[str, Any]]:
+        """Every row of a checked file, in the caller's transaction; the per-row results."""
+        run = _Run(self, session, sandbox_id, job, actor, channel)
+        # Millions of small objects and no reference cycles: the cyclic collector would
+        # walk the growing results again and again (as simulator.worlds.gc_paused says).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return run.process(payloads, consulted)
+        finally:
+            if enabled:
+                gc.enable()
+
+
+class _Run:
+    def __init__(
+        self,
+        bulk: BulkBatch,
+        session: Session,
+        sandbox_id: str,
+        job: BatchJob,
+        actor: Actor,
+        channel: str,
+    ) -> None:
+        platform = bulk.platform
+        item = bulk.item
+        self.bulk, self.platform, self.item = bulk, platform, item
+        self.session, self.sandbox_id, self.job = session, sandbox_id, job
+        self.actor, self.channel = actor, channel
+        sandbox = session.get(Sandbox, sandbox_id)
+        assert sandbox is not None  # the batch has just stored its file in it
+        self.sandbox = sandbox
+        unit = session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
+        self.unit = unit
+        self.now = SandboxClock(sandbox.clock_frozen_at).now()
+        self.city = platform.city(unit.city_code if unit is not None else sandbox.location_city)
+        today = self.now.date()
+        variant = platform.rule_variant(self.city, today)
+        period = platform.period_on(today, self.city)
+        dialect = session.get_bind().dialect
+        serializer = getattr(dialect, "_json_serializer", None) or json.dumps
+        self.dumps: Callable[[Any], str] = serializer
+        #: the trace is joined from cached entry texts when the serializer is json.dumps
+        self.fast_trace = serializer is json.dumps
+        self.shared = _Shared(
+            platform.parameters_for(self.city),
+            variant,
+            period,
+            _Numbers(session, sandbox_id),
+            serializer,
+        )
+        # The pipeline's gates (Platform.submit_in) do not depend on the row.
+        self.gate: Refused | None = None
+        stranger = actor.unit_id is not None and (unit is None or unit.sandbox_id != sandbox_id)
+        if stranger or (item.needs_unit and unit is None and actor.role != "counter"):
+            self.gate = NOT_LOGGED_IN.refuse()  # an actor of another sandbox is nobody here
+        elif not may_do(actor, item.code):
+            self.gate = NOT_GRANTED.refuse(item=item.name)
+        elif period.paused and item.changes_insurance and not item.allowed_when_paused:
+            self.gate = variant.closed_error.refuse()
+        self.writer = _Writer(session)
+
+    def process(
+        self,
+        payloads: Sequence[tuple[int, dict[str, Any]]],
+        consulted: dict[int, dict[str, Any] | Refused],
+    ) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        facts = None
+        if self.gate is None:
+            facts = self.bulk.preload(self.session, self.sandbox_id, [p for _, p in payloads])
+        pending: list[_Done] = []
+        hook = self.platform.hook
+        for row_number, payload in payloads:
+            answers = consulted.get(row_number, {})
+            if isinstance(answers, Refused):
+                results.append(failed_row(row_number, answers))
+                continue
+            if self.gate is not None:
+                results.append(failed_row(row_number, self.gate))
+                continue
+            ctx = self._context(answers, facts)
+            try:
+                self.item.validate(ctx, payload)
+                problems = [
+                    problem
+                    for found in hook.validate_business(
+                        context=ctx, item=self.item, payload=payload
+                    )
+                    if found
+                    for problem in found
+                ]
+                if problems:
+                    raise Refused(*problems)
+            except Refused as refused:
+                results.append(failed_row(row_number, refused))
+                continue
+            business_no = f"{ctx.today:%Y%m%d}{ctx.next_number('business'):08d}"
+            result, rows = self.bulk.effects(ctx, payload)
+            pending.append(_Done(len(results), row_number, payload, ctx, business_no, result, rows))
+            results.append({})  # filled in when its chunk is written
+            if len(pending) >= CHUNK_ROWS:
+                self._write(pending, results)
+                pending = []
+        if pending:
+            self._write(pending, results)
+        return results
+
+    def _context(self, consulted: dict[str, Any], facts: Any) -> BulkContext:
+        return BulkContext(
+            platform=self.platform,
+            session=self.session,
+            sandbox=self.sandbox,
+            city=self.city,
+            now=self.now,
+            item=self.item,
+            actor=self.actor,
+            unit=self.unit,
+            channel=self.channel,
+            consulted=consulted or {},
+            facts=facts,
+            shared=self.shared,
+        )
+
+    # -- writing a chunk ---------------------------------------------------------------------
+    def _trace_json(self, trace: list[dict[str, Any]]) -> str:
+        """``json.dumps(trace)``, from the cached texts of the shared parameter entries."""
+        if not self.fast_trace:
+            return self.dumps(trace)
+        texts = self.shared.entry_texts
+        dumps = self.dumps
+        parts = [texts.get(id(entry)) or dumps(entry) for entry in trace]
+        return "[" + ", ".join(parts) + "]"
+
+    def _write(self, pending: list[_Done], results: list[dict[str, Any]]) -> None:
+        period = self.shared.period
+        unit_id = self.unit.id if self.unit is not None else None
+        dumps = self.dumps
+        businesses = [
+            {
+                "sandbox_id": self.sandbox_id,
+                "business_no": done.business_no,
+                "item_code": self.item.code,
+                "item_name": self.item.name,
+                "unit_id": unit_id,
+                "person_id": done.result.person_id,
+                "actor": self.actor.label,
+                "channel": self.channel,
+                "submitted_at": self.now,
+                "period_start": period.period_start,
+                "period_end": period.period_end,
+                "fee_month": str(period.fee_month),
+                "batch_job_id": self.job.id,
+                "payload": dumps(done.payload),
+                "result": dumps(
+                    {
+                        "message": done.result.message,
+                        "data": done.result.data,
+                        "notices": done.result.notices,
+                    }
+                ),
+                "trace": self._trace_json(done.context.trace),
+            }
+            for done in pending
+        ]
+        ids = self.writer.insert(
+            Business.__table__, businesses, json_text=("payload", "result", "trace")
+        )
+        for done, business_id in zip(pending, ids, strict=True):
+            done.business_id = business_id
+            for row in done.rows:
+                for column in row.business_columns:
+                    row.values[column] = business_id
+        self._insert_linked([row for done in pending for row in done.rows])
+        effects = [
+            {
+                "business_id": done.business_id,
+                "seq": seq,
+                "table_name": str(row.table.name),  # not quoted_name: sqlite3 adapts those
+                "row_id": row.id,
+            }
+            for done in pending
+            for seq, row in enumerate(done.rows, start=1)
+        ]
+        self.writer.insert(
+            BusinessEffect.__table__,
+            effects,
+            want_ids=False,
+            constants={"sandbox_id": self.sandbox_id, "op": "insert", "before": None},
+        )
+        self.shared.numbers.write()
+        for done in pending:
+            results[done.index] = {
+                "row": done.row_number,
+                "ok": True,
+                "business_no": done.business_no,
+                "message": done.result.message,
+                "data": done.result.data,
+            }
+
+    def _insert_linked(self, rows: list[_Pending]) -> None:
+        """Insert by depth (a row after those it links to), one executemany per table;
+        the ids come back in parameter order."""
+        groups: dict[tuple[int, Table], list[_Pending]] = {}
+        for row in rows:
+            groups.setdefault((row.depth, row.table), []).append(row)
+        for (_, table), group in sorted(groups.items(), key=lambda item: item[0][0]):
+            for row in group:
+                for column, linked in row.links:
+                    row.values[column] = linked.id
+            ids = self.writer.insert(table, [row.values for row in group])
+            for row, row_id in zip(group, ids, strict=True):
+                row.id = row_id
+
+
+class _Writer:
+    """Inserts the rows of a chunk, one executemany per table, and gives their ids.
+
+    SQLite cannot return the ids of a multi-row INSERT in parameter order (SQLAlchemy
+    then inserts row by row), but it has one writer at a time: the batch's transaction
+    holds the write lock since it stored the file, so the ids are given here, after the
+    table's greatest, and the rows go through one DBAPI ``executemany`` with the
+    dialect's own bind processors (what SQLAlchemy would send, without its per-row
+    overhead).  Other databases get Core ``INSERT … RETURNING id`` executemany with
+    ``sort_by_parameter_order`` ("insertmanyvalues", batched on PostgreSQL).
+
+    ``json_text`` names JSON columns whose values are already serialised (the trace
+    repeats the same parameter entries on every row: written from cached texts).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect
+        self.explicit_ids = self.dialect.name == "sqlite"
+        self._statements: dict[tuple[Any, ...], tuple[str, list[Any], tuple[Any, ...]]] = {}
+
+    def insert(
+        self,
+        table: Table,
+        rows: list[dict[str, Any]],
+        *,
+        json_text: Sequence[str] = (),
+        want_ids: bool = True,
+        constants: dict[str, Any] | None = None,
+    ) -> list[int]:
+        """``constants``: columns with the same value on every row (processed once)."""
+        if not rows:
+            return []
+        if self.explicit_ids:
+            return self._executemany(table, rows, json_text, want_ids, constants or {})
+        if constants:
+            rows = [{**row, **constants} for row in rows]
+        statement: Any = insert(table)
+        if json_text:
+            statement = statement.values(
+                {
+                    name: cast(bindparam(f"{name}__json", type_=Text()), table.c[name].type)
+                    for name in json_text
+                }
+            )
+            rows = [
+                {(f"{k}__json" if k in json_text else k): v for k, v in row.items()} for row in rows
+            ]
+        if not want_ids:
+            self.session.execute(statement, rows)
+            return []
+        returning = statement.returning(table.c.id, sort_by_parameter_order=True)
+        return list(self.session.execute(returning, rows).scalars())
+
+    def _executemany(
+        self,
+        table: Table,
+        rows: list[dict[str, Any]],
+        json_text: Sequence[str],
+        want_ids: bool,
+        constants: dict[str, Any],
+    ) -> list[int]:
+        keys = tuple(rows[0])
+        sql, processors, defaults = self._statement(table, keys, json_text, want_ids, constants)
+        get = itemgetter(*keys)
+        convert = [(index, process) for index, process in enumerate(processors) if process]
+        ids: list[int] = []
+        if want_ids:
+            first = (self.session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+            ids = list(range(first, first + len(rows)))
+        params: list[tuple[Any, ...]] = []
+        for number, row in enumerate(rows):
+            values = list(get(row)) if len(keys) > 1 else [get(row)]
+            for index, process in convert:
+                values[index] = process(values[index])
+            if want_ids:
+                values.insert(0, ids[number])
+            params.append((*values, *defaults))
+        self.session.connection().exec_driver_sql(sql, params)
+        return ids
+
+    def _statement(
+        self,
+        table: Table,
+        keys: tuple[str, ...],
+        json_text: Sequence[str],
+        want_ids: bool,
+        constants: dict[str, Any],
+    ) -> tuple[str, list[Any], tuple[Any, ...]]:
+        """``INSERT INTO t (…) VALUES (?, …)`` in SQLite's paramstyle, the bind processors
+        of ``keys``, and the values of the constants and of the other columns' Python-side
+        defaults (as Core would fill them in), processed."""
+        cache_key = (table.name, keys, want_ids, tuple(constants.items()))
+        cached = self._statements.get(cache_key)
+        if cached is None:
+            dialect = self.dialect
+
+            def processor(column: Any) -> Any:
+                return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+            processors = [None if key in json_text else processor(table.c[key]) for key in keys]
+            names = (["id"] if want_ids else []) + [table.c[key].name for key in keys]
+            defaults = []
+            for column in table.columns:
+                default = column.default
+                if column.key in keys or column.key == "id":
+                    continue
+                if column.key in constants:
+                    value = constants[column.key]
+                elif default is None:
+                    continue
+                elif default.is_scalar:
+                    value = default.arg
+                elif default.is_callable:
+                    value = default.arg(None)
+                else:  # a SQL expression: let the database compute it
+                    continue
+                process = processor(column)
+                names.append(column.name)
+                defaults.append(process(value) if process else value)
+            quote = dialect.identifier_preparer.quote
+            sql = (
+                f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+                f"({', '.join(quote(name) for name in names)}) "
+                f"VALUES ({', '.join('?' for _ in names)})"
+            )
+            cached = self._statements[cache_key] = (sql, processors, tuple(defaults))
+        return cached
+
+
+# --- 用人单位用工参保登记 --------------------------------------------------------------------------
+
+
+class EnrolmentBulk(BulkBatch):
+    """Batch 用人单位用工参保登记 (I3-12): the rules of ``EmploymentEnrolment.check``, the
+    effects of ``enrol`` (employment, relations, back pay of ``generate_backpay``)."""
+
+    def __init__(self, item: BusinessItem, platform: Platform) -> None:
+        super().__init__(item, platform)
+        self._amounts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._rates: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._bases: dict[tuple[int, str], Decimal] = {}
+
+    @classmethod
+    def offer(cls, item: BusinessItem, platform: Platform) -> EnrolmentBulk | None:
+        from plugins.items.employment_enrolment import EmploymentEnrolment
+
+        if type(item).apply is not EmploymentEnrolment.apply or not cls.usable(platform):
+            return None
+        return cls(item, platform)
+
+    def preload(
+        self, session: Session, sandbox_id: str, payloads: Sequence[dict[str, Any]]
+    ) -> PreloadedFacts:
+        from plugins.items import common
+
+        numbers = []
+        for payload in payloads:
+            try:
+                numbers.append(common.check_id_number(payload))
+            except Refused:
+                continue  # the row will be refused for it
+        return PreloadedFacts.load(session, sandbox_id, numbers)
+
+    def effects(
+        self, ctx: BulkContext, payload: dict[str, Any]
+    ) -> tuple[ItemResult, list[_Pending]]:
+        from plugins.items.employment_enrolment import (
+            SEPARATE_BACKPAY_NOTICE,
+            EmploymentEnrolment,
+            EnrolmentPlan,
+            employment_values,
+            enrolment_result,
+            relation_values,
+        )
+
+        plan: EnrolmentPlan = ctx.scratch.get("plan") or self.item.check(ctx, payload)  # type: ignore[attr-defined]
+        employment = _Pending(Employment.__table__, employment_values(ctx, payload, plan))
+        relations = []
+        for code in plan.insurance_codes:
+            values = relation_values(ctx, plan, code, None)
+            relations.append(
+                _Pending(InsuredRelation.__table__, values, (("employment_id", employment),))
+            )
+            if ctx.facts is not None:  # later rows of the file see this registration
+                ctx.facts.add_relation(plan.person.id, dict(values))
+        notices: list[dict[str, Any]] = []
+        if ctx.variant.backpay_path == EmploymentEnrolment.name:
+            lines, line_rows = self._backpay(
+                ctx, relations, plan.backpay.online, plan.base.declared
+            )
+            notices += [n for n in [plan.backpay.notice()] if n]
+        else:  # PER-7: the old system paid back through its own module
+            lines, line_rows = [], []
+            if plan.start < plan.backpay.current:
+                notices.append(SEPARATE_BACKPAY_NOTICE)
+                ctx.note("back pay through its own path", behaviour_id="PER-7")
+        return enrolment_result(plan, lines, notices), [employment, *relations, *line_rows]
+
+    def _backpay(
+        self,
+        ctx: BulkContext,
+        relations: list[_Pending],
+        months: tuple[Month, ...],
+        declared_base: Decimal,
+    ) -> tuple[list[BackpayLine], list[_Pending]]:
+        """``simulator.backpay.generate_backpay`` as rows: the same months, bases, amounts,
+        grouping into lines and 补退流水号, and the same trace."""
+        unit = ctx.unit
+        industry_class = (unit.industry_class if unit else None) or 1
+        tier = unit.floating_tier if unit else None
+        sandbox_id = ctx.sandbox.id
+        day = f"{ctx.today:%Y%m%d}"
+        table = ContributionLine.__table__
+        declared = str(declared_base)
+        lines: list[BackpayLine] = []
+        rows: list[_Pending] = []
+        for relation in relations:
+            values = relation.values
+            code, person_id, unit_id = (
+                values["insurance_code"],
+                values["person_id"],
+                values["unit_id"],
+            )
+            links = (("relation_id", relation),)
+            current: BackpayLine | None = None
+            for month in months:
+                base, unit_amount, personal_amount, fee_month, reads = self._amount(
+                    ctx, code, month, declared_base, declared, industry_class, tier
+                )
+                ctx.replay(reads)
+                if current is None or current.base != base or current.last.index + 1 != month.index:
+                    serial = f"BT{day}{ctx.next_number('backpay'):06d}"
+                    current = BackpayLine(
+                        code, month, month, 0, base, Decimal(0), Decimal(0), serial
+                    )
+                    lines.append(current)
+                current.last = month
+                current.months += 1
+                current.unit_amount += unit_amount
+                current.personal_amount += personal_amount
+                line = {
+                    "sandbox_id": sandbox_id,
+                    "person_id": person_id,
+                    "unit_id": unit_id,
+                    "relation_id": None,
+                    "insurance_code": code,
+                    "fee_month": fee_month,
+                    "base": base,
+                    "unit_amount": unit_amount,
+                    "personal_amount": personal_amount,
+                    "kind": "backpay",
+                    "serial_no": current.serial_no,
+                    "business_id": None,
+                }
+                rows.append(_Pending(table, line, links, ("business_id",)))
+        if lines:
+            ctx.note(
+                "back pay generated",
+                behaviour_id="PER-4",
+                months=len(months),
+                first=str(months[0]) if months else "",
+                last=str(months[-1]) if months else "",
+            )
+        return lines, rows
+
+    def _amount(
+        self,
+        ctx: BulkContext,
+        code: str,
+        month: Month,
+        declared_base: Decimal,
+        declared: str,
+        industry_class: int,
+        tier: int | None,
+    ) -> tuple[Any, ...]:
+        """A month's base (``clamp_base``) and amounts (PER-8: base × the rates that
+        ``monthly_contribution`` gives for the type and month, by ``round_money``), the
+        month as text, and the trace entries of the parameters read (the same whatever
+        the base), computed once per file for equal inputs."""
+        key = (code, month.index, declared)
+        found = self._amounts.get(key)
+        if found is not None:
+            return found
+        assert ctx.shared is not None
+        view = ctx.shared.view(month.first_day())
+        rates = self._rates.get((code, month.index, industry_class, tier))
+        if rates is None:  # the first time for this type and month: the pipeline's way
+            read: list[ParameterValue] = []
+            params = _TracedView(view, read.append)
+            base = clamp_base(declared_base, params).effective
+            sample = monthly_contribution(
+                code, base, params, industry_class=industry_class, floating_tier=tier
+            )
+            reads = tuple(ctx.shared.trace_entry(value) for value in read)
+            rates = (sample.unit_rate, sample.personal_rate, str(month), reads)
+            self._rates[(code, month.index, industry_class, tier)] = rates
+            amounts = (sample.unit_amount, sample.personal_amount)
+        else:
+            base = self._bases.get((month.index, declared))
+            if base is None:
+                base = self._bases[(month.index, declared)] = clamp_base(
+                    declared_base, view
+                ).effective
+            amounts = (round_money(base * rates[0]), round_money(base * rates[1]))
+        found = self._amounts[key] = (base, *amounts, rates[2], rates[3])
+        return found

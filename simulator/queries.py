@@ -1,0 +1,244 @@
+"""单位中心 queries (guide §四, FAQ Q9–Q11): Q-1, Q-6, Q-7, Q-8, Q-9, as plain functions.
+
+The JSON API (``simulator/api/unit_centre.py``), the web pages and the BDD drivers all
+read the unit centre through these functions; they keep the platform's Chinese column
+names so that what a tester reads matches the screen.  Every list is filtered and paged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from simulator.db.models import (
+    Business,
+    ContributionLine,
+    InsuredRelation,
+    Person,
+    Settlement,
+    Unit,
+)
+from simulator.errors import NOT_FOUND
+
+INSURANCE_NAMES = {
+    "110": "企业职工基本养老保险",
+    "120": "机关事业单位养老保险",
+    "210": "失业保险",
+    "410": "工伤保险",
+}
+STATUS_NAMES = {"1": "参保缴费", "2": "暂停缴费", "3": "终止缴费"}
+
+
+@dataclass(frozen=True)
+class Page:
+    page: int = 1
+    per_page: int = 50
+
+
+def _paged(session: Session, query: Select, page: Page, row: Any) -> dict[str, Any]:
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.execute(query.limit(page.per_page).offset((page.page - 1) * page.per_page))
+    return {
+        "total": int(total or 0),
+        "page": page.page,
+        "per_page": page.per_page,
+        "rows": [row(*found) for found in rows.all()],
+    }
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def unit_information(platform: Any, session: Session, unit_id: int | None) -> dict[str, Any]:
+    """单位信息 (Q-1)."""
+    unit = session.get(Unit, unit_id) if unit_id else None
+    if unit is None:
+        raise NOT_FOUND.refuse(what="单位")
+    city = platform.city(unit.city_code)
+    return {
+        "单位编号": unit.unit_no,
+        "单位名称": unit.name,
+        "统一社会信用代码": unit.uscc,
+        "单位性质": unit.nature,
+        "现参保地": city.as_dict()["insured_place_label"],
+        "参保地": city.as_dict(),
+        "地址": unit.address,
+        "法定代表人": unit.legal_rep_name,
+        "参保险种": [{"code": c, "name": INSURANCE_NAMES.get(c, c)} for c in unit.insurance_list()],
+        "参保状态": unit.status,
+        "人力资源服务机构": unit.is_hr_agency,
+        "工伤行业类别": unit.industry_class,
+        "开户银行": unit.bank_name,
+        "户名": unit.bank_account_name,
+        "账号": unit.bank_account_no,
+        "联系人": unit.contact_name,
+        "联系电话": unit.contact_phone,
+        "社保登记日期": unit.registered_on.isoformat() if unit.registered_on else None,
+    }
+
+
+def insured_people(
+    session: Session,
+    sandbox_id: str,
+    unit_id: int | None,
+    *,
+    id_number: str | None = None,
+    name: str | None = None,
+    insurance_code: str | None = None,
+    status: str | None = None,
+    page: Page = Page(),
+) -> dict[str, Any]:
+    """参保信息—人员缴费基数 (Q-9: a person listed here is successfully insured)."""
+    from simulator.exports import refuse_medical_platform
+
+    refuse_medical_platform(insurance_code)  # F-2: 医疗/生育 are on the medical platform
+    query = (
+        select(InsuredRelation, Person)
+        .join(Person, Person.id == InsuredRelation.person_id)
+        .where(InsuredRelation.sandbox_id == sandbox_id, InsuredRelation.unit_id == unit_id)
+        .order_by(Person.name, InsuredRelation.insurance_code, InsuredRelation.id)
+    )
+    if id_number:
+        query = query.where(Person.id_number == id_number.upper())
+    if name:
+        query = query.where(Person.name == name)
+    if insurance_code:
+        query = query.where(InsuredRelation.insurance_code == insurance_code)
+    if status:
+        query = query.where(InsuredRelation.status == status)
+
+    def row(relation: InsuredRelation, person: Person) -> dict[str, Any]:
+        return {
+            "个人编号": person.person_no,
+            "姓名": person.name,
+            "证件号码": person.id_number,
+            "险种": relation.insurance_code,
+            "险种名称": INSURANCE_NAMES.get(relation.insurance_code),
+            "参保身份": relation.identity,
+            "缴费基数": _money(relation.base),
+            "申报基数": _money(relation.declared_base),
+            "参保开始年月": relation.start_month,
+            "参保截止年月": relation.stop_month,
+            "参保状态": STATUS_NAMES.get(relation.status, relation.status),
+            "备注": relation.note,
+        }
+
+    return _paged(session, query, page, row)
+
+
+def collection_notices(
+    session: Session,
+    sandbox_id: str,
+    unit_id: int | None,
+    *,
+    fee_month: str | None = None,
+    page: Page = Page(),
+) -> dict[str, Any]:
+    """缴费信息—单位征缴通知单 per settled month (Q-6)."""
+    query = (
+        select(Settlement)
+        .where(Settlement.sandbox_id == sandbox_id, Settlement.unit_id == unit_id)
+        .order_by(Settlement.fee_month.desc())
+    )
+    if fee_month:
+        query = query.where(Settlement.fee_month == fee_month)
+
+    def row(settlement: Settlement) -> dict[str, Any]:
+        return {
+            "征缴通知单号": settlement.notice_no,
+            "费款所属期": settlement.fee_month,
+            "缴费人数": settlement.people,
+            "单位缴费合计": _money(settlement.unit_total),
+            "个人缴费合计": _money(settlement.personal_total),
+            "扣款总金额": _money(settlement.total),
+            "结算时间": settlement.settled_at.isoformat(sep=" "),
+            "说明": settlement.notes,
+        }
+
+    return _paged(session, query, page, row)
+
+
+def monthly_details(
+    session: Session,
+    sandbox_id: str,
+    unit_id: int | None,
+    *,
+    fee_month: str | None = None,
+    id_number: str | None = None,
+    page: Page = Page(),
+) -> dict[str, Any]:
+    """缴费信息—人员月缴费明细 (Q-7)."""
+    query = (
+        select(ContributionLine, Person)
+        .join(Person, Person.id == ContributionLine.person_id)
+        .where(ContributionLine.sandbox_id == sandbox_id, ContributionLine.unit_id == unit_id)
+        .order_by(
+            ContributionLine.fee_month.desc(),
+            Person.name,
+            ContributionLine.insurance_code,
+            ContributionLine.id,
+        )
+    )
+    if fee_month:
+        query = query.where(ContributionLine.fee_month == fee_month)
+    if id_number:
+        query = query.where(Person.id_number == id_number.upper())
+
+    def row(line: ContributionLine, person: Person) -> dict[str, Any]:
+        return {
+            "费款所属期": line.fee_month,
+            "个人编号": person.person_no,
+            "姓名": person.name,
+            "证件号码": person.id_number,
+            "险种": line.insurance_code,
+            "缴费基数": _money(line.base),
+            "单位缴费": _money(line.unit_amount),
+            "个人缴费": _money(line.personal_amount),
+            "缴费类型": "补缴" if line.kind == "backpay" else "正常应缴",
+            "补退流水号": line.serial_no,
+        }
+
+    return _paged(session, query, page, row)
+
+
+def unit_businesses(
+    session: Session,
+    sandbox_id: str,
+    unit_id: int | None,
+    *,
+    item: str | None = None,
+    state: str | None = None,
+    fee_month: str | None = None,
+    page: Page = Page(),
+) -> dict[str, Any]:
+    """单位办件: the unit's businesses with their state (Q-8)."""
+    query = (
+        select(Business)
+        .where(Business.sandbox_id == sandbox_id, Business.unit_id == unit_id)
+        .order_by(Business.id.desc())
+    )
+    if item:
+        query = query.where(Business.item_code == item)
+    if state:
+        query = query.where(Business.state == state)
+    if fee_month:
+        query = query.where(Business.fee_month == fee_month)
+
+    def row(business: Business) -> dict[str, Any]:
+        return {
+            "业务编号": business.business_no,
+            "事项": business.item_name,
+            "事项代码": business.item_code,
+            "办件状态": business.state,
+            "经办时间": business.submitted_at.isoformat(sep=" "),
+            "经办方式": business.channel,
+            "经办人": business.actor,
+            "费款所属期": business.fee_month,
+            "结果": business.result.get("message") if business.result else None,
+        }
+
+    return _paged(session, query, page, row)
