@@ -19,6 +19,7 @@ from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor
 from simulator.db.models import BatchJob, Sandbox, UploadedFile
 from simulator.errors import ErrorSpec, Refused
+from simulator.memory import gc_paused
 from simulator.workbooks import parse_upload
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def submit_batch(
         except Refused as refused:
             consulted[number] = refused
 
-    with platform.db.transaction() as session:
+    with gc_paused(), platform.db.transaction() as session:
         sandbox = session.get(Sandbox, sandbox_id)
         now = SandboxClock(sandbox.clock_frozen_at if sandbox else None).now()
         job = record_upload(

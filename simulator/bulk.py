@@ -27,7 +27,11 @@ same results this way instead:
    in parameter order ("insertmanyvalues"), or, on SQLite, which cannot return them in
    order, are given by the batch (:class:`_Writer`).  Business numbers and 补退流水号 come
    from the sandbox counters in blocks, one counter update per chunk, in the same order
-   as row by row.
+   as row by row.  A row's inserts into one table have consecutive ids and are one
+   effect record (``row_count``, as :class:`simulator.effects.EffectRecorder` merges
+   them), and the parameter entries every row's trace repeats are kept once, in the
+   job (``batch_jobs.trace_entries``): a 办件's trace references them as
+   ``{"$entry": k}`` and :func:`stored_trace` resolves them.
 4. **Results** per row exactly as :mod:`simulator.batch` reports them.
 
 An item falls back to the row-by-row path (``bulk_batch`` answers ``None``) when a
@@ -40,7 +44,6 @@ Every valid row's business has the same 经办时间 (the clock is read once per
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +76,7 @@ from simulator.db.models import (
 )
 from simulator.errors import Refused
 from simulator.items import BusinessItem, ItemResult
+from simulator.memory import gc_paused
 from simulator.months import Month
 from simulator.parameters import ParameterSet, ParameterValue, ParameterView
 
@@ -81,6 +85,8 @@ if TYPE_CHECKING:
     from simulator.platform import Platform
     from simulator.variants import RuleVariant
 
+#: the key of a reference to one of the batch job's shared trace entries
+ENTRY_REF = "$entry"
 #: valid rows whose effects are inserted together (one executemany per table and chunk)
 CHUNK_ROWS = 2000
 #: values in one ``IN (…)`` list of the preloading queries (SQLite allows 32,766 variables)
@@ -342,8 +348,10 @@ class _Shared:
         self._keys: dict[tuple[Any, ...], int] = {}
         self._entries_of: dict[int, tuple[tuple[dict[str, Any], int], ...]] = {}
         self._values: list[Any] = []  # keeps the ids above valid
-        #: the JSON text of each shared trace entry, by the entry's id
-        self.entry_texts: dict[int, str] = {}
+        #: the distinct shared entries, by key: the job's ``trace_entries``
+        self.distinct_entries: list[dict[str, Any]] = []
+        #: a shared entry's reference ``{"$entry": key}``, as JSON text and as a value, by id
+        self.entry_refs: dict[int, tuple[str, dict[str, int]]] = {}
 
     def view(self, on_date: date) -> _MemoView:
         memo = self._views.get(on_date)
@@ -370,9 +378,11 @@ class _Shared:
             SandboxContext._trace_parameter(probe, value)  # type: ignore[arg-type]
             (entry,) = probe.trace
             key = self._keys.setdefault(tuple(entry.items()), len(self._keys))
+            if key == len(self.distinct_entries):
+                self.distinct_entries.append(entry)
             cached = self.trace_entries[id(value)] = (entry, key)
             self._values.append(value)
-            self.entry_texts[id(entry)] = self.dumps(entry)
+            self.entry_refs[id(entry)] = (f'{{"{ENTRY_REF}": {key}}}', {ENTRY_REF: key})
         return cached
 
 
@@ -515,15 +525,8 @@ class BulkBatch:
     ) -> list[dict[str, Any]]:
         """Every row of a checked file, in the caller's transaction; the per-row results."""
         run = _Run(self, session, sandbox_id, job, actor, channel)
-        # Millions of small objects and no reference cycles: the cyclic collector would
-        # walk the growing results again and again (as simulator.worlds.gc_paused says).
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():  # millions of small objects and no reference cycles
             return run.process(payloads, consulted)
-        finally:
-            if enabled:
-                gc.enable()
 
 
 class _Run:
@@ -618,6 +621,8 @@ class _Run:
                 pending = []
         if pending:
             self._write(pending, results)
+        if self.shared.distinct_entries:
+            self.job.trace_entries = self.shared.distinct_entries
         return results
 
     def _context(self, consulted: dict[str, Any], facts: Any) -> BulkContext:
@@ -638,12 +643,13 @@ class _Run:
 
     # -- writing a chunk ---------------------------------------------------------------------
     def _trace_json(self, trace: list[dict[str, Any]]) -> str:
-        """``json.dumps(trace)``, from the cached texts of the shared parameter entries."""
+        """The row's trace as stored: each parameter entry the file shares is a reference
+        ``{"$entry": k}`` to the job's ``trace_entries`` (see :func:`stored_trace`)."""
+        refs = self.shared.entry_refs
         if not self.fast_trace:
-            return self.dumps(trace)
-        texts = self.shared.entry_texts
+            return self.dumps([refs[id(e)][1] if id(e) in refs else e for e in trace])
         dumps = self.dumps
-        parts = [texts.get(id(entry)) or dumps(entry) for entry in trace]
+        parts = [refs[id(e)][0] if id(e) in refs else dumps(e) for e in trace]
         return "[" + ", ".join(parts) + "]"
 
     def _write(self, pending: list[_Done], results: list[dict[str, Any]]) -> None:
@@ -686,16 +692,7 @@ class _Run:
                 for column in row.business_columns:
                     row.values[column] = business_id
         self._insert_linked([row for done in pending for row in done.rows])
-        effects = [
-            {
-                "business_id": done.business_id,
-                "seq": seq,
-                "table_name": str(row.table.name),  # not quoted_name: sqlite3 adapts those
-                "row_id": row.id,
-            }
-            for done in pending
-            for seq, row in enumerate(done.rows, start=1)
-        ]
+        effects = [effect for done in pending for effect in _insert_effects(done)]
         self.writer.insert(
             BusinessEffect.__table__,
             effects,
@@ -725,6 +722,46 @@ class _Run:
             ids = self.writer.insert(table, [row.values for row in group])
             for row, row_id in zip(group, ids, strict=True):
                 row.id = row_id
+
+
+def _insert_effects(done: _Done) -> Iterator[dict[str, Any]]:
+    """A row's reversible effects: its inserts, one record per run of consecutive ids
+    in one table (as :class:`simulator.effects.EffectRecorder` records them)."""
+    seq = 0
+    first: _Pending | None = None
+    count = 0
+    for row in [*done.rows, None]:
+        if (
+            first is not None
+            and row is not None
+            and row.table is first.table
+            and row.id == first.id + count  # type: ignore[operator]
+        ):
+            count += 1
+            continue
+        if first is not None:
+            seq += 1
+            yield {
+                "business_id": done.business_id,
+                "seq": seq,
+                "table_name": str(first.table.name),  # not quoted_name: sqlite3 adapts those
+                "row_id": first.id,
+                "row_count": count,
+            }
+        first, count = row, 1
+
+
+def stored_trace(session: Session, business: Business) -> list[dict[str, Any]]:
+    """A 办件's trace with the references to its batch's shared entries resolved."""
+    trace = business.trace or []
+    if not any(isinstance(item, dict) and ENTRY_REF in item for item in trace):
+        return list(trace)
+    job = session.get(BatchJob, business.batch_job_id) if business.batch_job_id else None
+    entries = (job.trace_entries if job is not None else None) or []
+    return [
+        entries[item[ENTRY_REF]] if isinstance(item, dict) and ENTRY_REF in item else item
+        for item in trace
+    ]
 
 
 class _Writer:

@@ -6,6 +6,9 @@ paths record theirs with :meth:`EffectRecorder.record_inserts`).  Undoing a
 business (人员变更回退, I6-1) replays the records backwards: inserted rows are
 deleted, updated columns get their old values, deleted rows come back — the
 data is as if the business had never been done.
+
+Inserts into one table with consecutive ids are kept as one record (``row_count``):
+a batch of 80,000 hires writes a few records per 办件, not one per row (issue 5).
 """
 
 from __future__ import annotations
@@ -125,6 +128,16 @@ class EffectRecorder:
             self._add(table_name, row_id, "insert", None)
 
     def _add(self, table: str, row_id: int, op: str, before: dict[str, Any] | None) -> None:
+        last = self.effects[-1] if self.effects else None
+        if (
+            op == "insert"
+            and last is not None
+            and last["op"] == "insert"
+            and last["table_name"] == table
+            and last["row_id"] + last["row_count"] == row_id
+        ):
+            last["row_count"] += 1
+            return
         self.effects.append(
             {
                 "sandbox_id": self.sandbox_id,
@@ -132,6 +145,7 @@ class EffectRecorder:
                 "seq": len(self.effects) + 1,
                 "table_name": table,
                 "row_id": row_id,
+                "row_count": 1,
                 "op": op,
                 "before": before,
             }
@@ -143,7 +157,7 @@ class EffectRecorder:
 
 
 def undo_business_effects(session: Session, business_id: int) -> int:
-    """Replay a business's effects backwards; returns how many were undone."""
+    """Replay a business's effects backwards; returns how many rows they touched."""
     tables = Base.metadata.tables
     effects = session.scalars(
         select(BusinessEffect)
@@ -151,10 +165,13 @@ def undo_business_effects(session: Session, business_id: int) -> int:
         .order_by(BusinessEffect.seq.desc())
     ).all()
     session.flush()
+    undone = 0
     for effect in effects:
         table = tables[effect.table_name]
+        undone += effect.row_count if effect.op == "insert" else 1
         if effect.op == "insert":
-            session.execute(delete(table).where(table.c.id == effect.row_id))
+            last = effect.row_id + effect.row_count - 1
+            session.execute(delete(table).where(table.c.id.between(effect.row_id, last)))
         elif effect.op == "update":
             values = {key: _from_json(v) for key, v in (effect.before or {}).items()}
             session.execute(update(table).where(table.c.id == effect.row_id).values(**values))
@@ -162,4 +179,4 @@ def undo_business_effects(session: Session, business_id: int) -> int:
             values = {key: _from_json(v) for key, v in effect.before.items()}
             session.execute(insert(table).values(**values))
     session.expire_all()
-    return len(effects)
+    return undone

@@ -32,10 +32,8 @@ time-driven work (``clock_moved``): the world *is* the state on that day.
 from __future__ import annotations
 
 import difflib
-import gc
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -69,6 +67,7 @@ from simulator.identifiers import (
     parse_resident_id,
     prefecture_of,
 )
+from simulator.memory import gc_paused
 from simulator.months import Month
 from simulator.parameters import ParameterNotFound, ParameterView
 
@@ -1411,24 +1410,6 @@ class WorldSummary:
             "projects_pending": list(self.projects_pending),
             "replaced": self.replaced,
         }
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a world is built, checked or loaded.
-
-    A world of 100,000 people allocates millions of small containers (models,
-    row dicts), and every few thousand allocations the collector would walk all
-    of them again: pausing it roughly halves the time to check a world.  Nothing
-    built here forms reference cycles.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_world(

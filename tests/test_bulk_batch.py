@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from plugins.items.employment_enrolment import EmploymentEnrolment
 from plugins.items.rollback import candidates
 from simulator import hookimpl
 from simulator.batch import submit_batch
+from simulator.bulk import ENTRY_REF, stored_trace
 from simulator.context import Actor
 from simulator.contributions import monthly_contribution, round_money
 from simulator.db.models import (
@@ -284,6 +286,10 @@ def contents(platform: Platform, sandbox_id: str) -> dict[str, list[Any]]:
         for model in (Employment, InsuredRelation, Business, BenefitPayment):
             name = model.__tablename__
             records = rows(model)
+            if model is Business:  # a batch 办件's trace references its job's shared entries
+                records = [
+                    {**r, "trace": stored_trace(session, SimpleNamespace(**r))} for r in records
+                ]
             listed = [plain(name, r) for r in records]
             keys[name] = {
                 r["id"]: repr(sorted(p.items())) for r, p in zip(records, listed, strict=True)
@@ -367,6 +373,35 @@ def test_the_first_row_of_a_person_is_registered_the_second_refused(platform: Pl
     assert first["ok"] and first["data"]["id_number"] == WANG_HAO
     assert not second["ok"] and second["errors"][0]["code"] == "E_ALREADY_INSURED_HERE"
     assert (job["数据总数"], job["错误数量"]) == (2, 1)
+
+
+def test_a_batch_keeps_its_shared_trace_once_and_its_inserts_as_ranges(
+    platform: Platform,
+) -> None:
+    """Issue 5: a 办件's trace references the job's shared parameter entries, and its
+    inserts into one table are one effect record (``row_count``), not one per row."""
+    with world(platform) as (sandbox_id, actor):
+        rows = [row(WANG_HAO, "2021-03-01"), row(XU_JING, "2021-08-01")]
+        job = upload(platform, sandbox_id, actor, workbook(rows), bulk=True)
+        assert all(r["ok"] for r in job["rows"])
+        with platform.db.transaction() as session:
+            stored = session.get(BatchJob, job["id"])
+            assert stored is not None and stored.trace_entries
+            businesses = session.scalars(
+                select(Business).where(Business.batch_job_id == job["id"])
+            ).all()
+            for business in businesses:
+                refs = [item for item in business.trace if ENTRY_REF in item]
+                assert refs and all(set(item) == {ENTRY_REF} for item in refs)
+                expanded = stored_trace(session, business)
+                assert not any(ENTRY_REF in item for item in expanded)
+                assert any(item.get("path", "").startswith("rates.") for item in expanded)
+                effects = session.scalars(
+                    select(BusinessEffect).where(BusinessEffect.business_id == business.id)
+                ).all()
+                tables = [effect.table_name for effect in effects]
+                assert len(tables) == len(set(tables))  # one record per table
+                assert sum(effect.row_count for effect in effects) > len(effects)
 
 
 def test_back_pay_beyond_six_months(platform: Platform) -> None:

@@ -335,6 +335,8 @@ class BusinessEffect(Base):
     seq: Mapped[int] = mapped_column(Integer)
     table_name: Mapped[str] = mapped_column(String(40))
     row_id: Mapped[int] = mapped_column(Integer)
+    #: an insert of consecutive ids ``row_id … row_id + row_count - 1`` (one row otherwise)
+    row_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     op: Mapped[str] = mapped_column(String(6))  # insert | update | delete
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -390,6 +392,8 @@ class BatchJob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)  # 创建时间
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)  # 处理完成时间
     rows: Mapped[list[Any]] = mapped_column(JSON, default=list)  # per-row results
+    #: parameter entries shared by the traces of its 办件, referenced as ``{"$entry": k}``
+    trace_entries: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class Account(Base):
