@@ -57,8 +57,10 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-def sandbox_fk() -> Mapped[str]:
-    return mapped_column(ForeignKey("sandboxes.id", ondelete="CASCADE"), index=True)
+def sandbox_fk(*, index: bool = True) -> Mapped[str]:
+    """The sandbox a row belongs to.  ``index=False`` where a composite index starting
+    with ``sandbox_id`` serves instead: one index fewer to maintain on the big tables."""
+    return mapped_column(ForeignKey("sandboxes.id", ondelete="CASCADE"), index=index)
 
 
 class Sandbox(Base):
@@ -190,7 +192,7 @@ class InsuredRelation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sandbox_id: Mapped[str] = sandbox_fk()
+    sandbox_id: Mapped[str] = sandbox_fk(index=False)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     employment_id: Mapped[int | None] = mapped_column(
@@ -236,7 +238,7 @@ class ContributionLine(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sandbox_id: Mapped[str] = sandbox_fk()
+    sandbox_id: Mapped[str] = sandbox_fk(index=False)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     relation_id: Mapped[int | None] = mapped_column(
@@ -298,7 +300,7 @@ class Business(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sandbox_id: Mapped[str] = sandbox_fk()
+    sandbox_id: Mapped[str] = sandbox_fk(index=False)
     business_no: Mapped[str] = mapped_column(String(30))  # 业务编号
     item_code: Mapped[str] = mapped_column(String(40))
     item_name: Mapped[str] = mapped_column(String(60))
