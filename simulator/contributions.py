@@ -17,7 +17,25 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from simulator.errors import ErrorSpec
 from simulator.parameters import ParameterView
+
+MEDICAL_ELSEWHERE = ErrorSpec(
+    code="E_MEDICAL_PLATFORM",
+    message="医疗、生育保险在医保信息平台办理",
+    remedy="养老、工伤、失业三个险种在省一体化信息平台办理；医疗、生育保险请到医保信息平台办理。",
+    behaviour_id="F-2",
+)
+
+#: 险种 codes of the medical-insurance platform: 医疗 310, 生育 510 (F-2)
+MEDICAL_PLATFORM_CODES = ("310", "510")
+
+
+def refuse_medical_platform(insurance_code: str | None, *, field: str = "insurance_code") -> None:
+    """F-2: asking for 医疗 or 生育 insurance answers that they are on the medical platform."""
+    if insurance_code in MEDICAL_PLATFORM_CODES:
+        raise MEDICAL_ELSEWHERE.refuse(field=field)
+
 
 __all__ = [
     "CENT",

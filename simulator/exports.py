@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.context import Actor
+from simulator.contributions import refuse_medical_platform
 from simulator.db.models import Account, AuditEntry, ContributionLine, InsuredRelation, Person
 from simulator.errors import NOT_FOUND, ErrorSpec
 from simulator.gateways import GatewayError
@@ -62,17 +63,6 @@ EXPORT_FACE_FAILED = ErrorSpec(
     behaviour_id="Q-2",
     http_status=403,
 )
-
-#: 险种 codes of the medical-insurance platform: 医疗 310, 生育 510 (F-2)
-MEDICAL_PLATFORM_CODES = ("310", "510")
-
-
-def refuse_medical_platform(insurance_code: str | None) -> None:
-    """F-2: asking for 医疗 or 生育 insurance answers that they are on the medical platform."""
-    if insurance_code in MEDICAL_PLATFORM_CODES:
-        from simulator.api.contributions import MEDICAL_ELSEWHERE  # the one F-2 message
-
-        raise MEDICAL_ELSEWHERE.refuse(field="insurance_code")
 
 
 def _money(value: Any) -> str | None:

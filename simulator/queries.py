@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from simulator.contributions import refuse_medical_platform
 from simulator.db.models import (
     Business,
     ContributionLine,
@@ -93,8 +94,6 @@ def insured_people(
     page: Page = Page(),
 ) -> dict[str, Any]:
     """参保信息—人员缴费基数 (Q-9: a person listed here is successfully insured)."""
-    from simulator.exports import refuse_medical_platform
-
     refuse_medical_platform(insurance_code)  # F-2: 医疗/生育 are on the medical platform
     query = (
         select(InsuredRelation, Person)

@@ -15,21 +15,19 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from simulator.api import ERROR_RESPONSES, platform
-from simulator.contributions import InsuranceNotHandled, clamp_base, monthly_contribution
-from simulator.errors import INVALID_INPUT, ErrorSpec
+from simulator.contributions import (
+    InsuranceNotHandled,
+    clamp_base,
+    monthly_contribution,
+    refuse_medical_platform,
+)
+from simulator.errors import INVALID_INPUT
 from simulator.months import Month
 from simulator.platform import Platform
 
 trial_tag = Tag(name="缴费试算 contributions", description="Base clamping and monthly amounts")
 
 api = APIBlueprint("contributions", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES)
-
-MEDICAL_ELSEWHERE = ErrorSpec(
-    code="E_MEDICAL_PLATFORM",
-    message="医疗、生育保险在医保信息平台办理",
-    remedy="养老、工伤、失业三个险种在省一体化信息平台办理；医疗、生育保险请到医保信息平台办理。",
-    behaviour_id="F-2",
-)
 
 
 class TrialPath(BaseModel):
@@ -73,8 +71,7 @@ def trial_calculation(sim: Platform, sandbox_id: str, body: TrialRequest) -> dic
                     floating_tier=body.floating_tier,
                 )
             except InsuranceNotHandled as error:
-                if code in ("310", "510"):
-                    raise MEDICAL_ELSEWHERE.refuse(field="insurance_codes") from None
+                refuse_medical_platform(code, field="insurance_codes")
                 raise INVALID_INPUT.refuse(message=str(error), field="insurance_codes") from None
             lines.append(
                 {

@@ -40,9 +40,10 @@ from simulator.certificate import (
     issued_view,
     verify_record,
 )
+from simulator.contributions import refuse_medical_platform
 from simulator.db.records import IssuedRecord
 from simulator.errors import INVALID_INPUT, NOT_FOUND, Refused
-from simulator.exports import export_history, export_personal_data, refuse_medical_platform
+from simulator.exports import export_history, export_personal_data
 from simulator.months import Month
 
 records_tag = Tag(
