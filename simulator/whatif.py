@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from simulator.auth import NOT_GRANTED, may_do
 from simulator.clock import as_instant
 from simulator.context import Actor
 from simulator.db.models import Sandbox, Unit
@@ -51,10 +52,14 @@ def evaluate(
     payload: dict[str, Any],
     actor: Actor,
     variant: Variant,
+    consulted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One variant's outcome, computed in a transaction that is rolled back."""
+    """One variant's outcome, computed in a transaction that is rolled back.
+
+    ``consulted``: the other agencies' answers, when the caller has asked them already."""
     item = platform.item(item_code)
-    consulted = platform.consult(sandbox_id, item, payload)
+    if consulted is None:
+        consulted = platform.consult(sandbox_id, item, payload)
     result: dict[str, Any] = {}
     try:
         with platform.db.transaction() as session:
@@ -86,8 +91,17 @@ def compare(
     actor: Actor,
     variants: list[Variant],
 ) -> dict[str, Any]:
+    """The same business under each variant, and where the outcomes differ.
+
+    An actor without the item's grant is refused before any agency is asked (A-2), as
+    ``Platform.submit`` does; the agencies are asked once for every variant."""
+    item = platform.item(item_code)
+    if not may_do(actor, item.code):
+        raise NOT_GRANTED.refuse(item=item.name)
+    consulted = platform.consult(sandbox_id, item, payload)
     outcomes = [
-        evaluate(platform, sandbox_id, item_code, payload, actor, variant) for variant in variants
+        evaluate(platform, sandbox_id, item_code, payload, actor, variant, consulted)
+        for variant in variants
     ]
     keys = sorted({key for o in outcomes for key in o} - {"label", "on", "city"})
     differences = {

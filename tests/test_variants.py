@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -108,3 +109,20 @@ def test_what_if_between_cities(platform, sandbox_id):  # type: ignore[no-untype
     assert suqian["accepted"] is False
     assert suqian["refusal"]["code"] == "E_IDENTITY_NOT_OFFERED"
     assert "accepted" in result["differences"]
+
+
+def test_what_if_refuses_an_agent_without_the_grant_before_asking_anyone(  # type: ignore[no-untyped-def]
+    platform, sandbox_id, monkeypatch
+):
+    """A-2: a what-if of an item the agent was not granted is refused like the business."""
+    _, actor = add_unit(platform, sandbox_id)
+    agent = replace(actor, role="agent", scopes=frozenset({"stop_insurance"}))
+    asked: list[str] = []
+    monkeypatch.setattr(platform, "consult", lambda *args, **kwargs: asked.append("consult"))
+    with pytest.raises(Refused) as refused:
+        compare(
+            platform, sandbox_id, "person_collection", {"id_number": "x", "name": "y"}, agent,
+            [Variant("宿迁", city="321300"), Variant("常州", city="320400")],
+        )  # fmt: skip
+    assert refused.value.problem.code == "E_NOT_GRANTED"
+    assert asked == []
