@@ -98,7 +98,8 @@ def create_app(
     for module in (meta, sandboxes, contributions, businesses, hall, unit_centre, accounts):
         app.register_api(module.api)
     app.register_api(businesses.public_api)
-    app.register_api(records.api)  # 打印证明, 验证, 导出 (issue 9); registers /verify/<token> too
+    app.register_api(records.api)  # 打印证明, 导出 (issue 9)
+    app.register_api(records.public_api)  # 验证 without login, and the /verify/<token> page
     for blueprint in flatten(platform.hook.register_blueprints()):
         if hasattr(blueprint, "register_api") or blueprint.__class__.__name__ == "APIBlueprint":
             app.register_api(blueprint)

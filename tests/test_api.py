@@ -10,6 +10,19 @@ def test_openapi_document_and_docs_page(client):  # type: ignore[no-untyped-def]
     assert client.get("/api/v1/swagger").status_code in (200, 308)
 
 
+def test_the_openapi_document_says_which_routes_need_a_login(client):  # type: ignore[no-untyped-def]
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    public = {
+        ("/api/v1/sandboxes/{sandbox_id}/login", "post"),
+        ("/api/v1/records/verify", "get"),  # whoever scans the QR code
+        ("/api/v1/records/verify", "post"),
+    }
+    for path, method in public:
+        assert not paths[path][method].get("security"), (path, method)
+    secured = paths["/api/v1/sandboxes/{sandbox_id}/unit/rights-records"]["post"]
+    assert secured["security"] == [{"bearer": []}]
+
+
 def test_sandbox_lifecycle_and_clock(client):  # type: ignore[no-untyped-def]
     created = client.post("/api/v1/sandboxes", json={"id": "api-1", "clock": "2021-09-06"})
     assert created.status_code == 201, created.get_json()

@@ -60,6 +60,11 @@ api = APIBlueprint(
     abp_responses={**ERROR_RESPONSES, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody},
     abp_security=[{"bearer": []}],
 )
+#: verification needs no login: whoever scans the QR code (a separate blueprint, because
+#: a route's ``security=[]`` does not override the blueprint's ``abp_security``)
+public_api = APIBlueprint(
+    "records_public", __name__, abp_responses={**ERROR_RESPONSES, 503: ErrorBody}
+)
 
 
 class SandboxPath(BaseModel):
@@ -261,21 +266,19 @@ def record_pdf(path: RecordPath):  # type: ignore[no-untyped-def]
 # --- 验证 (Q-5) -----------------------------------------------------------------------------------
 
 
-@api.get(
+@public_api.get(
     "/api/v1/records/verify",
     tags=[records_tag],
     summary="扫码验证: confirm a 权益记录单 from its QR token (Q-5; no login)",
-    security=[],
 )
 def verify_token(query: VerifyQuery):  # type: ignore[no-untyped-def]
     return verify_record(platform(), query.token, secret_key=_secret_key()).as_dict()
 
 
-@api.post(
+@public_api.post(
     "/api/v1/records/verify",
     tags=[records_tag],
     summary="Verify the token and the document itself (the PDF as received; Q-5; no login)",
-    security=[],
 )
 def verify_document(form: VerifyForm):  # type: ignore[no-untyped-def]
     document = form.document.read() if form.document is not None else None
@@ -337,12 +340,12 @@ VERIFY_PAGE = """<!doctype html>
 """
 
 
-@api.get("/verify/<token>", tags=[records_tag], doc_ui=False, security=[])
+@public_api.get("/verify/<token>", tags=[records_tag], doc_ui=False)
 def verify_page(path: TokenPath):  # type: ignore[no-untyped-def]
     return _verification_page(path.token, None)
 
 
-@api.post("/verify/<token>", tags=[records_tag], doc_ui=False, security=[])
+@public_api.post("/verify/<token>", tags=[records_tag], doc_ui=False)
 def verify_page_with_document(path: TokenPath):  # type: ignore[no-untyped-def]
     upload = request.files.get("document")
     document = upload.read() if upload is not None and upload.filename else None
