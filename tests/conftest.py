@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from mocks.transport import in_process_mocks
 from simulator.app import TestConfig, create_app
 from simulator.auth import configure_hashing
 from simulator.platform import Platform
 from simulator.spec_coverage import default_catalogue_path, marker_names
+from simulator.worlds import load_world
 
 # Argon2 at production cost takes ~0.17 s a hash; the tests hash many passwords.
 configure_hashing(time_cost=1, memory_cost=1024, parallelism=1)
@@ -94,3 +96,17 @@ def app(platform: Platform):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+@pytest.fixture
+def mocks(app):  # type: ignore[no-untyped-def]
+    """The mocked government services, reached in-process by the app's gateways."""
+    with in_process_mocks(app):
+        yield
+
+
+@pytest.fixture
+def demo(platform: Platform, sandbox_id: str) -> str:
+    """A sandbox holding the ``demo`` world (docs/worlds.md)."""
+    load_world(platform, sandbox_id, "demo")
+    return sandbox_id

@@ -6,7 +6,6 @@ register.  Every refusal comes from its real cause and stores nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -42,12 +41,6 @@ def actor(platform: Platform, app: Flask, sandbox_id: str) -> Actor:
     add_identity(platform, sandbox_id, ZHANG, "张三")
     add_identity(platform, sandbox_id, LI, "李四", ethnicity="回族")
     return unit_actor
-
-
-@pytest.fixture
-def mocks(app: Flask) -> Iterator[None]:
-    with in_process_mocks(app):
-        yield
 
 
 def form(id_number: str = ZHANG, name: str = "张三", **fields: Any) -> dict[str, Any]:

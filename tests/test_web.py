@@ -10,14 +10,12 @@ public security only (I3-4), 赵子豪 is collected but not insured.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mocks.transport import in_process_mocks
 from plugins.items.employment_enrolment import EmploymentEnrolment
 from simulator.app import TestConfig, create_app
 from simulator.platform import Platform
@@ -39,18 +37,6 @@ class WebConfig(TestConfig):
 @pytest.fixture
 def app(platform: Platform) -> Flask:
     return create_app(WebConfig, platform=platform)
-
-
-@pytest.fixture
-def demo(platform: Platform, sandbox_id: str) -> str:
-    load_world(platform, sandbox_id, "demo")
-    return sandbox_id
-
-
-@pytest.fixture
-def mocks(app: Flask) -> Iterator[None]:
-    with in_process_mocks(app):
-        yield
 
 
 def csrf_token(page: str) -> str:

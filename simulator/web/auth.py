@@ -1,6 +1,17 @@
-"""单位登录, 退出, 忘记密码 and 被授权人激活 — guide §二.4, §五 问题一/问题二; PREP-1, A-3, A-4.
+"""单位实名注册, 单位登录, 退出, 忘记密码 and 被授权人激活 — guide §二.4, §五 问题一/问题二;
+PREP-1, A-3, A-4.
 
-The rules are :mod:`simulator.accounts` (the JSON API's too); these are its pages.
+The rules are :mod:`simulator.accounts` and :mod:`simulator.hall` (the JSON API's too);
+these are their pages.
+
+* **单位实名注册** (``/s/<sandbox_id>/signup``, PREP-1; linked from the login page and
+  大厅首页): the legal representative enters 统一社会信用代码, 姓名, 证件号码, 手机号码
+  and a password (twice), then passes face verification — all in
+  :func:`simulator.hall.sign_up_unit`, as ``POST /api/v1/sandboxes/<sid>/units/signup``.
+  The page itself only compares the two passwords (``两次输入的密码不一致``, the
+  accounts' own error) before calling it.  The result (the unit as market regulation
+  registered it, status 未参保) is shown on ``/signup/done``, with the way on: log in,
+  then 企业社会保险信息登记.
 
 * **单位登录** (``/s/<sandbox_id>/login``): 统一社会信用代码, 证件号码 and 密码 of a unit
   account (法定代表人, 单位管理员 or 单位经办人), by :func:`simulator.accounts.log_in`
@@ -20,6 +31,7 @@ The rules are :mod:`simulator.accounts` (the JSON API's too); these are its page
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,13 +45,15 @@ from simulator.auth import ROLE_LABELS, actor_for_token
 from simulator.context import Actor
 from simulator.db.models import Account, Unit
 from simulator.errors import INVALID_INPUT, Refused
+from simulator.hall import sign_up_unit
 from simulator.web import platform
-from simulator.web.support import load_sandbox, show_problems
+from simulator.web.support import load_sandbox, record_refusal, show_problems
 
 bp = Blueprint("web_auth", __name__, url_prefix="/s/<sandbox_id>")
 
 TOKEN_KEY = "shebao_sim_token"
 RESET_KEY = "shebao_sim_password_reset"
+SIGNUP_KEY = "shebao_sim_signup"
 
 
 @dataclass
@@ -143,7 +157,7 @@ def _sandbox(endpoint: str | None, values: dict[str, Any] | None) -> None:
 def login(sandbox_id: str) -> ResponseReturnValue:
     """单位登录: 统一社会信用代码 + 证件号码 + 密码."""
     problems: list[Any] = []
-    form = {"uscc": "", "id_number": ""}
+    form = {"uscc": request.args.get("uscc", "").strip().upper(), "id_number": ""}
     if request.method == "POST":
         form = {
             "uscc": request.form.get("uscc", "").strip().upper(),
@@ -179,6 +193,46 @@ def logout(sandbox_id: str) -> ResponseReturnValue:
     logout_user()
     flash("已退出登录", "success")
     return redirect(url_for("web_hall.home", sandbox_id=sandbox_id))
+
+
+# --- 单位实名注册 (PREP-1) --------------------------------------------------------------------------
+
+SIGNUP_FIELDS = ("uscc", "legal_rep_name", "legal_rep_id_number", "mobile")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup(sandbox_id: str) -> ResponseReturnValue:
+    """单位实名注册: the legal representative registers the unit (then logs in)."""
+    form = {k: request.form.get(k, "").strip() for k in SIGNUP_FIELDS}
+    problems: list[Any] = []
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        try:
+            if password != request.form.get("password_again", ""):
+                differ = accounts.PASSWORDS_DIFFER.error(field="password_again")
+                raise Refused(dataclasses.replace(differ, behaviour_id="PREP-1"))
+            answer = sign_up_unit(platform(), sandbox_id, password=password, **form)
+        except Refused as refused:
+            problems = show_problems(sandbox_id, refused.problems)
+            record_refusal(sandbox_id, None, "单位实名注册", refused, uscc=form["uscc"])
+        else:
+            session[SIGNUP_KEY] = {"sandbox_id": sandbox_id, **answer}
+            return redirect(url_for(".signup_done", sandbox_id=sandbox_id))
+    return render_template(
+        "auth/signup.html",
+        form=form,
+        problems=problems,
+        problem_fields={p.field for p in problems if p.field},
+    )
+
+
+@bp.get("/signup/done")
+def signup_done(sandbox_id: str) -> ResponseReturnValue:
+    """实名注册成功: the unit as registered (未参保) and the way on."""
+    done = session.get(SIGNUP_KEY) or {}
+    if done.get("sandbox_id") != sandbox_id:
+        return redirect(url_for(".signup", sandbox_id=sandbox_id))
+    return render_template("auth/signup_done.html", done=done)
 
 
 # --- 忘记密码 (A-4): the steps of simulator.accounts, the reset token in the browser session ---------

@@ -7,9 +7,17 @@
   generated from ``item.form()`` with the guide's sections (◆ 人员基本信息,
   用工备案信息, 人员社保信息, 劳务派遣信息 for agencies …), ★ on required fields,
   the 🔍 look-up by 证件号码 that fills the known facts, and 确认提交;
+  工程建设项目人员登记维护 adds, above its form, the look-up by 工程编码 the guide
+  describes (“录入工程编码可查询当前项目参保人员的情况”, I9-2): the project and
+  ◆ 已有人员信息 (``?project_code=…``), read by the JSON API's own query
+  (:func:`plugins.items.project_workers.project_facts`); a field's value in the
+  URL's query fills the form (the 离场维护 link of a person fills 操作, 工程编码
+  and 证件号码);
 * ``/s/<sandbox_id>/items/<item>/batch`` — the second tab (批量…申报): 模板下载, the
   upload (文件大小不能超过10M) and 处理详情 (文件名称, 数据总数, 已处理, 错误数量, 当前状态,
   创建时间, 处理完成时间, 操作功能 → 结果), refreshed live while a file is processed;
+  结果 lists each row: 行号, 结果, the field in error (its template column), the
+  message and the remedy;
 * ``/s/<sandbox_id>/businesses/<业务编号>`` — a business's result: 业务编号, message,
   notices and the 补缴明细 (险种, 起止年月, 补缴月数, 月基数, 单位缴费金额, 个人缴费金额,
   合计, 补退流水号);
@@ -43,7 +51,7 @@ from sqlalchemy import select
 from plugins.items.rollback import DONE, ROLLBACKABLE_ITEMS
 from simulator.batch import NO_BATCH
 from simulator.db.models import Business, Person
-from simulator.errors import Refused
+from simulator.errors import REQUIRED_FIELD, Refused
 from simulator.hall import maintain_hukou_nature, stop_flexible_employment
 from simulator.jobs import job_details, list_jobs, submit_async
 from simulator.web import platform
@@ -109,9 +117,15 @@ def item_page(sandbox_id: str, item_code: str) -> ResponseReturnValue:
     if not isinstance(user, UnitUser):
         return user
     sections = item_form(sim, sandbox_id, item, user.actor)
-    values: dict[str, str] = {}
+    values: dict[str, str] = {
+        f.name: request.args[f.name].strip()
+        for section in sections
+        for f in section.fields
+        if request.args.get(f.name, "").strip()
+    }
     if item.code in ("unit_registration", "unit_info_refresh"):
         values["uscc"] = user.uscc
+    project = _project_lookup(sandbox_id, user) if item.code == PROJECT_WORKERS else None
     problems: list[Any] = []
     if request.method == "POST":
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
@@ -139,8 +153,39 @@ def item_page(sandbox_id: str, item_code: str) -> ResponseReturnValue:
         hint=ITEM_HINTS.get(item.code, ""),
         lookup=item.code not in NO_LOOKUP_ITEMS,
         lookup_facts=LOOKUP_FACTS,
+        project=project,
         user=user,
     )
+
+
+# --- 工程建设项目人员登记维护: the look-up by 工程编码 (I9-2) ----------------------------------------
+
+PROJECT_WORKERS = "project_workers"
+
+
+def _project_lookup(sandbox_id: str, user: UnitUser) -> dict[str, Any]:
+    """录入工程编码查询: the unit's project and its people, or the refusal the API gives."""
+    from plugins.items.project_workers import project_facts, unit_projects
+
+    sim = platform()
+    found: dict[str, Any] = {
+        "code": request.args.get("project_code", "").strip(),
+        "asked": "project_code" in request.args,
+        "facts": None,
+        "problems": [],
+        "known": unit_projects(sim, sandbox_id, user.unit_id),
+    }
+    if not found["asked"]:
+        return found
+    try:
+        if not found["code"]:
+            raise REQUIRED_FIELD.refuse(field="project_code", label="工程编码")
+        found["facts"] = project_facts(sim, sandbox_id, user.unit_id, found["code"])
+    except Refused as refused:
+        found["problems"] = show_problems(sandbox_id, refused.problems)
+        record_refusal(sandbox_id, user.actor, "工程建设项目人员登记维护（工程编码查询）", refused,
+                       item=PROJECT_WORKERS, project_code=found["code"])  # fmt: skip
+    return found
 
 
 # --- the batch tab and 处理详情 --------------------------------------------------------------------
@@ -234,11 +279,14 @@ def job_page(sandbox_id: str, job_id: int) -> ResponseReturnValue:
         return user
     job = _job_or_404(sandbox_id, job_id, user)
     item = hall_item(platform(), job["item"])
+    labels = {column.key: column.header for column in item.batch_columns}
     rows = []
     for row in job.get("rows") or []:
         if row is None:
             continue
-        rows.append({**row, "shown": show_problems(sandbox_id, row.get("errors", []))})
+        shown = show_problems(sandbox_id, row.get("errors", []))
+        fields = [labels.get(p.field, p.field) for p in shown if p.field]
+        rows.append({**row, "shown": shown, "fields": list(dict.fromkeys(fields))})
     return render_template("hall/job.html", job=job, item=item, rows=rows)
 
 

@@ -11,7 +11,7 @@ an item's form, errors with their remedy links, and the journal of refusals.
   ``item_choices`` (常州's 新业态工伤).
 * **Errors**: the platform's exact message and remedy, and a link to each place the
   message or remedy names (“人员基础信息采集” → that item's form, “灵活就业人员停保登记”
-  → the personal side, “经办人管理” → the unit centre …).
+  → the personal side, “经办人管理” → the unit centre, “实名注册” → 单位实名注册 …).
 * **The refusal journal**: a refused business leaves nothing in the business tables
   (docs/decisions.md); the hall writes what it showed to the audit log (action
   ``web_refused``) in a transaction of its own, so that the trainer console can list
@@ -100,20 +100,27 @@ RESULT_LABELS: dict[str, str] = {
     "uscc": "统一社会信用代码",
     "effective_month": "生效年月",
     "fee_month": "费款所属期",
+    "rolled_back": "已回退的业务",
+    "effects_undone": "撤销的数据变更（条）",
 }
 INSURANCE_LABELS = {"110": "企业职工基本养老保险", "120": "机关事业单位养老保险", "210": "失业保险",
                     "410": "工伤保险"}  # fmt: skip
 
 
 def result_facts(data: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[dict[str, Any]]]]:
-    """A result's plain facts (labelled, empty ones left out) and its tables (补缴明细 …)."""
+    """A result's plain facts (labelled, empty ones left out) and its tables (补缴明细 …);
+    a record of plain facts (人员变更回退's 已回退的业务) is a table of one row."""
     facts: dict[str, str] = {}
     tables: dict[str, list[dict[str, Any]]] = {}
     for key, value in data.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             tables[RESULT_LABELS.get(key, key)] = value
             continue
-        if value is None or value == "" or isinstance(value, dict):
+        if isinstance(value, dict) and value:
+            if all(not isinstance(v, (dict, list)) for v in value.values()):
+                tables[RESULT_LABELS.get(key, key)] = [value]  # one record (回退的业务 …)
+            continue
+        if value is None or value == "":
             continue
         if isinstance(value, list):
             names = [INSURANCE_LABELS.get(str(v), str(v)) if key == "insurance_codes" else str(v)
@@ -273,6 +280,10 @@ def _remedy_targets(sandbox_id: str) -> list[tuple[str, RemedyLink]]:
             url_for("web_hall.personal_hukou_nature", sandbox_id=sandbox_id))),
         ("经办人管理", RemedyLink(
             "单位中心—经办人管理", url_for("web_centre.agents", sandbox_id=sandbox_id))),
+        ("办理单位实名注册", RemedyLink(
+            "单位实名注册", url_for("web_auth.signup", sandbox_id=sandbox_id))),
+        ("网上服务大厅实名注册", RemedyLink(
+            "单位实名注册", url_for("web_auth.signup", sandbox_id=sandbox_id))),
         ("忘记密码", RemedyLink(
             "忘记密码", url_for("web_auth.forgot_password", sandbox_id=sandbox_id))),
         ("登录", RemedyLink("单位登录", url_for("web_auth.login", sandbox_id=sandbox_id))),
