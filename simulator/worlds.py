@@ -57,6 +57,7 @@ from simulator.db.models import (
     Sandbox,
     Unit,
 )
+from simulator.db.projects import Project, ProjectWorker, stay_relation_values
 from simulator.errors import UNKNOWN_SANDBOX, ErrorSpec, Problem
 from simulator.identifiers import (
     InvalidIdentifier,
@@ -1391,9 +1392,8 @@ class WorldSummary:
     fee_month: str
     last_settled_month: str
     counts: dict[str, int]
-    #: construction projects of the file: validated, NOT written yet (no project
-    #: table until issue 6); each with its code, name, unit key and worker count
-    projects_pending: list[dict[str, Any]]
+    #: construction projects written (I9-1): code, name, unit key and worker count
+    projects: list[dict[str, Any]]
     replaced: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -1407,7 +1407,7 @@ class WorldSummary:
             "fee_month": self.fee_month,
             "last_settled_month": self.last_settled_month,
             "counts": dict(self.counts),
-            "projects_pending": list(self.projects_pending),
+            "projects": list(self.projects),
             "replaced": self.replaced,
         }
 
@@ -1481,6 +1481,7 @@ def load_world_data(
             if held:
                 platform._clear(session, sandbox_id)
             _write(platform, connection, sandbox_id, plan, progress)
+            written = _write_projects(connection, sandbox_id, world)
             connection.execute(
                 update(Sandbox.__table__)
                 .where(Sandbox.__table__.c.id == sandbox_id)
@@ -1498,8 +1499,12 @@ def load_world_data(
         location_city=plan.location_city,
         fee_month=str(plan.fee_month),
         last_settled_month=str(plan.last_settled),
-        counts=dict(plan.counts),
-        projects_pending=[
+        counts={
+            **plan.counts,
+            "insured_relations": plan.counts["insured_relations"] + written["project_workers"],
+            **written,
+        },
+        projects=[
             {
                 "code": project.code,
                 "name": project.name,
@@ -1510,6 +1515,79 @@ def load_world_data(
         ],
         replaced=bool(held),
     )
+
+
+def _write_projects(connection: Connection, sandbox_id: str, world: WorldSpec) -> dict[str, int]:
+    """The world's construction projects (I9-1) and the stays of their workers (I9-2),
+    each stay with the work-injury relation it opened, as 工程建设项目人员登记维护 makes
+    them.  Runs after the units and people are written (it finds them by their numbers);
+    the projects are registered at the world's clock.  Returns the counts written."""
+    if not world.projects:
+        return {"projects": 0, "project_workers": 0}
+    usccs = {unit.key: unit.uscc.strip().upper() for unit in world.units}
+    units = Unit.__table__
+    unit_ids = dict(
+        connection.execute(
+            select(units.c.uscc, units.c.id).where(
+                units.c.sandbox_id == sandbox_id, units.c.uscc.in_(list(usccs.values()))
+            )
+        ).all()
+    )
+    numbers = {w.id_number.strip().upper() for p in world.projects for w in p.workers}
+    people = Person.__table__
+    person_ids = dict(
+        connection.execute(
+            select(people.c.id_number, people.c.id).where(
+                people.c.sandbox_id == sandbox_id, people.c.id_number.in_(sorted(numbers))
+            )
+        ).all()
+    )
+    workers = 0
+    for project in world.projects:
+        unit_id = unit_ids[usccs[project.unit]]
+        project_id = connection.execute(
+            insert(Project.__table__)
+            .values(
+                sandbox_id=sandbox_id,
+                unit_id=unit_id,
+                code=project.code,
+                name=project.name,
+                region_code=project.region_code,
+                cost=project.cost,
+                start_date=project.start_date,
+                end_date=project.end_date,
+                registered_at=world.clock,
+            )
+            .returning(Project.__table__.c.id)
+        ).scalar_one()
+        for worker in project.workers:
+            person_id = person_ids[worker.id_number.strip().upper()]
+            relation_id = connection.execute(
+                insert(InsuredRelation.__table__)
+                .values(
+                    **stay_relation_values(
+                        sandbox_id=sandbox_id,
+                        unit_id=unit_id,
+                        person_id=person_id,
+                        project_code=project.code,
+                        entry_date=worker.entered_on,
+                        exit_date=worker.left_on,
+                    )
+                )
+                .returning(InsuredRelation.__table__.c.id)
+            ).scalar_one()
+            connection.execute(
+                insert(ProjectWorker.__table__).values(
+                    sandbox_id=sandbox_id,
+                    project_id=project_id,
+                    person_id=person_id,
+                    entry_date=worker.entered_on,
+                    exit_date=worker.left_on,
+                    relation_id=relation_id,
+                )
+            )
+            workers += 1
+    return {"projects": len(world.projects), "project_workers": workers}
 
 
 def _held(connection: Connection, sandbox: Sandbox) -> str:

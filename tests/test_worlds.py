@@ -84,6 +84,9 @@ def expected_counts(world: dict[str, Any]) -> dict[str, int]:
         relations += len((person.get("flexible") or {}).get("insurance", ["110"])) * bool(
             person.get("flexible")
         )
+    projects = world.get("projects", [])
+    stays = sum(len(project["workers"]) for project in projects)
+    relations += stays  # a stay on a project opens its work-injury relation (I9-1)
     numbers = {p["id_number"] for p in people}
     reps = {unit["legal_rep"]["id_number"] for unit in world["units"]} - numbers
     return {
@@ -97,6 +100,8 @@ def expected_counts(world: dict[str, Any]) -> dict[str, int]:
         "employments": sum(len(p.get("employments", [])) for p in present),
         "insured_relations": relations,
         "benefit_payments": sum(len(p.get("unemployment_benefit", [])) for p in present),
+        "projects": len(projects),
+        "project_workers": stays,
     }
 
 
@@ -137,7 +142,7 @@ def test_each_shipped_world_loads_and_the_counts_match_the_file(
     assert described["world"] == name
     assert described["location_city"] == world["city"]
     assert described["clock"]["now"].startswith(str(world["clock"])[:10])
-    assert summary.projects_pending == [
+    assert summary.projects == [
         {"code": p["code"], "name": p["name"], "unit": p["unit"], "workers": len(p["workers"])}
         for p in world.get("projects", [])
     ]
@@ -494,3 +499,28 @@ def test_api_lists_and_loads_worlds(client: Any, platform: Platform, sandbox_id:
     assert replaced.status_code == 201 and replaced.get_json()["replaced"] is True
     bad = client.post(f"/api/v1/sandboxes/{sandbox_id}/world", json={"name": "../etc"})
     assert bad.status_code == 400
+
+
+def test_the_construction_worlds_projects_and_workers_are_on_file(
+    platform: Platform, sandbox_id: str
+) -> None:
+    """I9-1, I9-2: the world's projects answer the look-up by 工程编码 like registered ones."""
+    from plugins.items.project_workers import project_facts
+
+    load_world(platform, sandbox_id, "construction")
+    [unit] = [u for u in rows(platform, Unit, sandbox_id) if u.uscc == "913203111766123770"]
+    facts = project_facts(platform, sandbox_id, unit.id, "GC320312202100017")
+    assert facts["工程名称"] == "徐州示例安置房二期工程"
+    people = facts["已有人员信息"]
+    assert (len(people), facts["在场人数"]) == (6, 5)
+    left = [p for p in people if p["离场日期"]]
+    assert [p["离场日期"] for p in left] == ["2021-07-20"]
+    with platform.db.transaction() as session:
+        relations = session.scalars(
+            select(InsuredRelation).where(
+                InsuredRelation.sandbox_id == sandbox_id, InsuredRelation.kind == "project"
+            )
+        ).all()
+    assert len(relations) == 9  # six and three stays, one worker on both projects
+    assert {r.insurance_code for r in relations} == {"410"}
+    assert sorted(r.status for r in relations).count("3") == 1

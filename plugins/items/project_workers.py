@@ -49,7 +49,12 @@ from plugins.items.common import text
 from simulator import hookimpl
 from simulator.context import BusinessContext
 from simulator.db.models import InsuredRelation, Person, Unit
-from simulator.db.projects import Project, ProjectWorker
+from simulator.db.projects import (
+    PROJECT_IDENTITY,
+    Project,
+    ProjectWorker,
+    stay_relation_values,
+)
 from simulator.errors import INVALID_INPUT, ErrorSpec
 from simulator.identifiers import InvalidIdentifier, prefecture_of
 from simulator.items import BusinessItem, Choice, FormField, ItemResult
@@ -59,9 +64,6 @@ from simulator.workbooks import Column
 if TYPE_CHECKING:
     from simulator.platform import Platform
 
-#: 参保身份 of a project worker's relation (decision, see the module docstring)
-PROJECT_IDENTITY = "401"
-WORK_INJURY = "410"
 PROJECT_CODE = re.compile(r"^[0-9A-Za-z\-]{1,40}$")
 
 ACTION_REGISTER = "register"
@@ -323,16 +325,14 @@ class ProjectWorkers(BusinessItem):
         entry_date: date = ctx.scratch["entry_date"]
         exit_date: date | None = ctx.scratch["exit_date"]
         relation = InsuredRelation(
-            sandbox_id=ctx.sandbox.id,
-            person_id=person.id,
-            unit_id=ctx.unit.id,
-            insurance_code=WORK_INJURY,
-            identity=PROJECT_IDENTITY,
-            kind="project",
-            start_month=str(Month.of(entry_date)),
-            stop_month=str(Month.of(exit_date)) if exit_date else None,
-            status="3" if exit_date else "1",
-            note=f"工程编码 {project.code}",
+            **stay_relation_values(
+                sandbox_id=ctx.sandbox.id,
+                unit_id=ctx.unit.id,
+                person_id=person.id,
+                project_code=project.code,
+                entry_date=entry_date,
+                exit_date=exit_date,
+            )
         )
         ctx.session.add(relation)
         ctx.session.flush()

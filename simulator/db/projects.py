@@ -24,6 +24,12 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simulator.db.models import Base, Money, sandbox_fk
+from simulator.months import Month
+
+#: 参保身份 of a project worker's relation (decision, see plugins/items/project_workers.py)
+PROJECT_IDENTITY = "401"
+#: a project insures its workers for work injury only
+WORK_INJURY = "410"
 
 
 class Project(Base):
@@ -68,3 +74,28 @@ class ProjectWorker(Base):
         ForeignKey("businesses.id", ondelete="SET NULL")
     )
     note: Mapped[str] = mapped_column(String(300), default="")  # 备注
+
+
+def stay_relation_values(
+    *,
+    sandbox_id: str,
+    unit_id: int,
+    person_id: int,
+    project_code: str,
+    entry_date: date,
+    exit_date: date | None,
+) -> dict[str, object]:
+    """The 参保关系 a stay on a project opens (I9-1): work injury from the entry month,
+    stopped (status 3) with the exit month once the worker has left (I9-2)."""
+    return {
+        "sandbox_id": sandbox_id,
+        "person_id": person_id,
+        "unit_id": unit_id,
+        "insurance_code": WORK_INJURY,
+        "identity": PROJECT_IDENTITY,
+        "kind": "project",
+        "start_month": str(Month.of(entry_date)),
+        "stop_month": str(Month.of(exit_date)) if exit_date else None,
+        "status": "3" if exit_date else "1",
+        "note": f"工程编码 {project_code}",
+    }
