@@ -74,6 +74,7 @@ from simulator.db.models import (
     Sandbox,
     Unit,
 )
+from simulator.effects import EffectRecorder
 from simulator.errors import Refused
 from simulator.items import BusinessItem, ItemResult
 from simulator.memory import gc_paused
@@ -692,13 +693,16 @@ class _Run:
                 for column in row.business_columns:
                     row.values[column] = business_id
         self._insert_linked([row for done in pending for row in done.rows])
-        effects = [effect for done in pending for effect in _insert_effects(done)]
-        self.writer.insert(
-            BusinessEffect.__table__,
-            effects,
-            want_ids=False,
-            constants={"sandbox_id": self.sandbox_id, "op": "insert", "before": None},
-        )
+        effects: list[dict[str, Any]] = []
+        for done in pending:  # recorded as the pipeline records them (runs of ids merged)
+            assert done.business_id is not None
+            recorder = EffectRecorder(self.session, self.sandbox_id, done.business_id)
+            for row in done.rows:
+                assert row.id is not None
+                # str(): not quoted_name, which sqlite3 adapts
+                recorder.record_inserts(str(row.table.name), [row.id])
+            effects += recorder.effects
+        self.writer.insert(BusinessEffect.__table__, effects, want_ids=False)
         self.shared.numbers.write()
         for done in pending:
             results[done.index] = {
@@ -724,33 +728,6 @@ class _Run:
                 row.id = row_id
 
 
-def _insert_effects(done: _Done) -> Iterator[dict[str, Any]]:
-    """A row's reversible effects: its inserts, one record per run of consecutive ids
-    in one table (as :class:`simulator.effects.EffectRecorder` records them)."""
-    seq = 0
-    first: _Pending | None = None
-    count = 0
-    for row in [*done.rows, None]:
-        if (
-            first is not None
-            and row is not None
-            and row.table is first.table
-            and row.id == first.id + count  # type: ignore[operator]
-        ):
-            count += 1
-            continue
-        if first is not None:
-            seq += 1
-            yield {
-                "business_id": done.business_id,
-                "seq": seq,
-                "table_name": str(first.table.name),  # not quoted_name: sqlite3 adapts those
-                "row_id": first.id,
-                "row_count": count,
-            }
-        first, count = row, 1
-
-
 def stored_trace(session: Session, business: Business) -> list[dict[str, Any]]:
     """A 办件's trace with the references to its batch's shared entries resolved."""
     trace = business.trace or []
@@ -758,10 +735,13 @@ def stored_trace(session: Session, business: Business) -> list[dict[str, Any]]:
         return list(trace)
     job = session.get(BatchJob, business.batch_job_id) if business.batch_job_id else None
     entries = (job.trace_entries if job is not None else None) or []
-    return [
-        entries[item[ENTRY_REF]] if isinstance(item, dict) and ENTRY_REF in item else item
-        for item in trace
-    ]
+
+    def resolved(item: Any) -> Any:
+        if isinstance(item, dict) and ENTRY_REF in item and item[ENTRY_REF] < len(entries):
+            return entries[item[ENTRY_REF]]
+        return item  # not a reference, or its job is gone: kept as stored
+
+    return [resolved(item) for item in trace]
 
 
 class _Writer:
@@ -792,15 +772,11 @@ class _Writer:
         *,
         json_text: Sequence[str] = (),
         want_ids: bool = True,
-        constants: dict[str, Any] | None = None,
     ) -> list[int]:
-        """``constants``: columns with the same value on every row (processed once)."""
         if not rows:
             return []
         if self.explicit_ids:
-            return self._executemany(table, rows, json_text, want_ids, constants or {})
-        if constants:
-            rows = [{**row, **constants} for row in rows]
+            return self._executemany(table, rows, json_text, want_ids)
         statement: Any = insert(table)
         if json_text:
             statement = statement.values(
@@ -824,10 +800,9 @@ class _Writer:
         rows: list[dict[str, Any]],
         json_text: Sequence[str],
         want_ids: bool,
-        constants: dict[str, Any],
     ) -> list[int]:
         keys = tuple(rows[0])
-        sql, processors, defaults = self._statement(table, keys, json_text, want_ids, constants)
+        sql, processors, defaults = self._statement(table, keys, json_text, want_ids)
         get = itemgetter(*keys)
         convert = [(index, process) for index, process in enumerate(processors) if process]
         ids: list[int] = []
@@ -851,12 +826,11 @@ class _Writer:
         keys: tuple[str, ...],
         json_text: Sequence[str],
         want_ids: bool,
-        constants: dict[str, Any],
     ) -> tuple[str, list[Any], tuple[Any, ...]]:
         """``INSERT INTO t (…) VALUES (?, …)`` in SQLite's paramstyle, the bind processors
-        of ``keys``, and the values of the constants and of the other columns' Python-side
-        defaults (as Core would fill them in), processed."""
-        cache_key = (table.name, keys, want_ids, tuple(constants.items()))
+        of ``keys``, and the values of the other columns' Python-side defaults (as Core
+        would fill them in), processed."""
+        cache_key = (table.name, keys, want_ids)
         cached = self._statements.get(cache_key)
         if cached is None:
             dialect = self.dialect
@@ -871,9 +845,7 @@ class _Writer:
                 default = column.default
                 if column.key in keys or column.key == "id":
                     continue
-                if column.key in constants:
-                    value = constants[column.key]
-                elif default is None:
+                if default is None:
                     continue
                 elif default.is_scalar:
                     value = default.arg
