@@ -62,9 +62,9 @@ from simulator.batch import (
 from simulator.clock import SandboxClock
 from simulator.context import Actor
 from simulator.db.jobs import QueuedJob, QueuedJobRow
-from simulator.db.models import BatchJob, Sandbox, Unit
+from simulator.db.models import BatchJob, Sandbox, Unit, UploadedFile
 from simulator.errors import Problem, Refused
-from simulator.workbooks import parse_upload
+from simulator.workbooks import parse_upload, read_rows, result_workbook
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -447,6 +447,26 @@ def job_details(
                 )
             ]
         return out
+
+
+def job_result_workbook(
+    platform: Platform, sandbox_id: str, job_id: int, *, unit_id: int | None
+) -> tuple[str, bytes] | None:
+    """结果下载: the file's rows with each row's result (``None`` when the job is not this
+    unit's) and the name to download it under."""
+    job = job_details(platform, sandbox_id, job_id, unit_id=unit_id)
+    if job is None:
+        return None
+    item = platform.item(job["item"])
+    columns = item.batch_columns
+    with platform.db.transaction() as session:
+        stored = session.get(BatchJob, job_id)
+        upload = session.get(UploadedFile, stored.file_id) if stored and stored.file_id else None
+        content = upload.content if upload is not None else b""
+    rows = list(read_rows(content, columns)) if content else []
+    stem = job["文件名称"].rsplit(".", 1)[0] or item.name
+    workbook = result_workbook(columns, rows, job["rows"], sheet_title=item.name)
+    return f"{stem}_处理结果.xlsx", workbook
 
 
 def list_jobs(

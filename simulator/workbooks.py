@@ -189,6 +189,60 @@ def workbook_from_rows(columns: Sequence[Column], rows: Sequence[Sequence[Any]])
     return buffer.getvalue()
 
 
+#: the media type of an Office 2007+ workbook (templates and result downloads)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: what a result workbook adds after the template's columns (I2-5, I3-12, I7-2)
+RESULT_HEADERS = ("处理结果", "业务编号", "错误字段", "错误信息", "处理方法")
+
+
+def result_workbook(
+    columns: Sequence[Column],
+    rows: Sequence[tuple[int, dict[str, str]]],
+    results: Sequence[dict[str, Any]],
+    *,
+    sheet_title: str,
+) -> bytes:
+    """The uploaded rows as they were, each followed by its result: 成功 with its 业务编号,
+    失败 with the field (by its column header), the message and the remedy of every
+    problem, or 待处理 while the file is still being processed."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    headers = {column.key: column.header for column in columns}
+    by_row = {result["row"]: result for result in results}
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    bold = Font(bold=True)
+    header_cells = []
+    for title in [*(column.title for column in columns), *RESULT_HEADERS]:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for number, values in rows:
+        result = by_row.get(number)
+        if result is None:
+            outcome = ["待处理", "", "", "", ""]
+        elif result.get("ok"):
+            outcome = ["成功", result.get("business_no", ""), "", result.get("message", ""), ""]
+        else:
+            errors = result.get("errors") or []
+            fields = [headers.get(e.get("field") or "", e.get("field") or "") for e in errors]
+            outcome = [
+                "失败",
+                "",
+                "；".join(field for field in fields if field),
+                "；".join(e.get("message", "") for e in errors),
+                "；".join(e.get("remedy", "") for e in errors if e.get("remedy")),
+            ]
+        sheet.append([*(values.get(column.key, "") for column in columns), *outcome])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 __all__ = [
     "EMPTY_WORKBOOK",
     "TOO_LARGE",
@@ -199,6 +253,7 @@ __all__ = [
     "check_upload",
     "parse_upload",
     "read_rows",
+    "result_workbook",
     "template",
     "workbook_from_rows",
 ]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from builders import PASSWORD, add_person, add_unit
+from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 
 from plugins.items.base_adjustment import BaseAdjustment, base_in_force
@@ -357,6 +358,16 @@ def test_the_api_upload_and_refresh(client, platform, sandbox_id, insured):  # t
     foreign = token_for(client, platform, sandbox_id, other.unit_id)
     assert client.get(f"{url}/{job_id}", headers=foreign).status_code == 404
     assert client.get(url, headers=foreign).get_json()["处理详情"] == []
+    # 结果下载 (I7-2): the rows as uploaded, each followed by its result
+    result_url = f"/api/v1/sandboxes/{sandbox_id}/batches/{job_id}/result"
+    download = client.get(result_url, headers=headers)
+    assert download.status_code == 200
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(download.data)).get_sheet_by_index(0)
+    header, *rows = sheet.to_python()
+    assert header[: len(COLUMNS)] == [column.title for column in COLUMNS]
+    assert [row[len(COLUMNS)] for row in rows] == ["成功", "失败", "失败"]
+    assert all(row[-2] for row in rows[1:])  # the refused rows say why
+    assert client.get(result_url, headers=foreign).status_code == 404
 
 
 def test_the_api_refuses_a_large_file(client, platform, sandbox_id, insured):  # type: ignore[no-untyped-def]

@@ -526,6 +526,8 @@ def test_another_units_objects_are_not_found(walk: Walk) -> None:
     base = f"/api/v1/sandboxes/{walk.sandbox}"
     job = walk.client.get(f"{base}/batches/{walk.ids['job_id']}", headers=suzhou)
     assert job.status_code == 404, job.get_json()
+    result = walk.client.get(f"{base}/batches/{walk.ids['job_id']}/result", headers=suzhou)
+    assert result.status_code == 404, result.get_json()
     account = walk.ids["account_id"]
     for method, path, body in (
         ("DELETE", f"{base}/accounts/{account}", None),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from python_calamine import CalamineWorkbook
 
 from plugins.items.employment_enrolment import EmploymentEnrolment
 from simulator.app import TestConfig, create_app
@@ -221,6 +222,19 @@ def test_batch_upload_reports_each_row(client: FlaskClient, demo: str) -> None:
     assert f'href="/s/{demo}/items/person_collection"' in result
     progress = client.get(f"/s/{demo}/jobs/{job_id}.json").get_json()
     assert progress["数据总数"] == 2 and progress["错误数量"] == 1
+    # 结果下载: the rows as uploaded, each followed by its result
+    assert f'href="/s/{demo}/jobs/{job_id}/result.xlsx"' in result
+    download = client.get(f"/s/{demo}/jobs/{job_id}/result.xlsx")
+    assert download.status_code == 200 and download.mimetype.endswith("spreadsheetml.sheet")
+    assert "%E5%A4%84%E7%90%86%E7%BB%93%E6%9E%9C.xlsx" in download.headers["Content-Disposition"]
+    sheet = CalamineWorkbook.from_filelike(_bytes_io(download.data)).get_sheet_by_index(0)
+    header, first, second = sheet.to_python()
+    assert header[-5:] == ["处理结果", "业务编号", "错误字段", "错误信息", "处理方法"]
+    assert header[0] == "★证件号码"
+    assert (first[0], first[-5], first[-3]) == (ZHAO, "成功", "")
+    assert first[-4].startswith("2021")  # 业务编号
+    assert (second[0], second[-5], second[-3]) == (SUN_YUE, "失败", "证件号码")
+    assert second[-2] == "未获取到人员基本信息"
 
 
 def test_a_wrong_file_is_refused_with_the_accepted_format(client: FlaskClient, demo: str) -> None:

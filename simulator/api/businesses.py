@@ -20,8 +20,9 @@ from simulator.batch import NO_BATCH, job_as_dict, submit_batch
 from simulator.context import Actor
 from simulator.db.models import BatchJob
 from simulator.errors import INVALID_INPUT, NOT_FOUND
+from simulator.jobs import job_result_workbook
 from simulator.whatif import Variant, compare
-from simulator.workbooks import template
+from simulator.workbooks import XLSX, template
 
 business_tag = Tag(name="单位办事 businesses", description="Business items, single and batch")
 auth_tag = Tag(name="登录 login", description="Unit login (PREP-1)")
@@ -156,6 +157,25 @@ def batch_job(path: JobPath):  # type: ignore[no-untyped-def]
         return job_as_dict(job)
 
 
+@api.get(
+    "/sandboxes/<sandbox_id>/batches/<int:job_id>/result",
+    tags=[business_tag],
+    summary="结果下载: the uploaded rows with each row's result, as a workbook",
+    responses={200: {"content": {XLSX: {}}}},
+)
+def batch_result(path: JobPath):  # type: ignore[no-untyped-def]
+    actor = current_actor(path.sandbox_id)
+    found = job_result_workbook(platform(), path.sandbox_id, path.job_id, unit_id=actor.unit_id)
+    if found is None:
+        raise NOT_FOUND.refuse(what="处理记录")
+    filename, content = found
+    return Response(
+        content,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(filename)}"},
+    )
+
+
 @public_api.get(
     "/items/<item>/template",
     tags=[business_tag],
@@ -169,7 +189,7 @@ def batch_template(path: ItemCodePath):  # type: ignore[no-untyped-def]
     content = template(columns, sheet_title=item.name, notes=getattr(item, "batch_notes", ()))
     return Response(
         content,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(item.name)}.xlsx"},
     )
 

@@ -53,7 +53,7 @@ from simulator.batch import NO_BATCH
 from simulator.db.models import Business, Person
 from simulator.errors import REQUIRED_FIELD, Refused
 from simulator.hall import maintain_hukou_nature, stop_flexible_employment
-from simulator.jobs import job_details, list_jobs, submit_async
+from simulator.jobs import job_details, job_result_workbook, list_jobs, submit_async
 from simulator.web import platform
 from simulator.web.auth import UnitUser, login_redirect, signed_in
 from simulator.web.support import (
@@ -71,11 +71,9 @@ from simulator.web.support import (
     show_problems,
     tab_labels,
 )
-from simulator.workbooks import template
+from simulator.workbooks import XLSX, template
 
 bp = Blueprint("web_hall", __name__, url_prefix="/s/<sandbox_id>")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.url_value_preprocessor
@@ -269,6 +267,23 @@ def _job_or_404(sandbox_id: str, job_id: int, user: UnitUser) -> dict[str, Any]:
     if job is None:
         abort(404, description="处理记录不存在")
     return job
+
+
+@bp.get("/jobs/<int:job_id>/result.xlsx")
+def job_result(sandbox_id: str, job_id: int) -> ResponseReturnValue:
+    """结果下载: the uploaded rows, each with its result."""
+    user = _user_or_login(sandbox_id)
+    if not isinstance(user, UnitUser):
+        return user
+    found = job_result_workbook(platform(), sandbox_id, job_id, unit_id=user.unit_id)
+    if found is None:
+        abort(404, description="处理记录不存在")
+    filename, content = found
+    return Response(
+        content,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 @bp.get("/jobs/<int:job_id>")
