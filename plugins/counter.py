@@ -1066,11 +1066,11 @@ def register_blueprints() -> list[Any]:
     from flask import request
     from flask_openapi3 import APIBlueprint, Tag
 
-    from simulator.api import ERROR_RESPONSES, platform
+    from simulator.api import ADMIN_RESPONSES, admin_only, platform
 
-    api = APIBlueprint(
-        "counter", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES
-    )  # fmt: skip
+    api = admin_only(  # the counter is the trainer's: the trainer's key when one is configured
+        APIBlueprint("counter", __name__, url_prefix="/api/v1", abp_responses=ADMIN_RESPONSES)
+    )
     tag = Tag(
         name="柜台 counter",
         description="The counter console (经办机构) that closes the loops the documents send "

@@ -27,6 +27,8 @@ class Config:
     CREATE_SCHEMA = False
     JSON_AS_ASCII = False
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    #: the trainer's key to the sandbox administration routes (``None``: open, for testers)
+    ADMIN_KEY = os.environ.get("SHEBAO_SIM_ADMIN_KEY") or None
 
 
 class TestConfig(Config):
@@ -34,6 +36,7 @@ class TestConfig(Config):
     DATABASE_URL = "sqlite://"
     CREATE_SCHEMA = True
     SECRET_KEY = "test"
+    ADMIN_KEY = None
 
 
 def _validation_error(error: ValidationError):  # type: ignore[no-untyped-def]

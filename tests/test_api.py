@@ -79,3 +79,45 @@ def test_meta(client):  # type: ignore[no-untyped-def]
     assert {"code": "321300", "name": "宿迁市"}.items() <= next(
         c for c in cities if c["code"] == "321300"
     ).items()
+
+
+ADMIN_BLUEPRINTS = ("sandboxes", "worlds", "mocks_admin", "counter")
+
+
+def test_with_an_admin_key_the_sandbox_administration_needs_it(platform):  # type: ignore[no-untyped-def]
+    """A classroom sets SHEBAO_SIM_ADMIN_KEY: trainees, who reach only the hall, cannot move
+    their clock, load a world, put a mock into a fault, read the SMS codes or use the counter."""
+    from simulator.app import TestConfig, create_app
+
+    class ClassroomConfig(TestConfig):
+        ADMIN_KEY = "classroom-key"
+
+    app = create_app(ClassroomConfig, platform=platform)
+    client = app.test_client()
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ADMIN_BLUEPRINTS
+    ]
+    assert {rule.endpoint.split(".")[0] for rule in rules} == set(ADMIN_BLUEPRINTS)
+    for rule in rules:
+        path = rule.rule.replace("<", "").replace(">", "").replace("int:", "")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for headers in ({}, {"X-Admin-Key": "wrong"}):
+                answer = client.open(path, method=method, headers=headers, json={})
+                assert answer.status_code == 401, (method, rule.rule, answer.get_json())
+                assert answer.get_json()["code"] == "E_ADMIN_KEY_REQUIRED"
+                assert answer.get_json()["message"] == "该操作仅限培训管理员"
+    key = {"X-Admin-Key": "classroom-key"}
+    created = client.post("/api/v1/sandboxes", json={"id": "class-1"}, headers=key)
+    assert created.status_code == 201, created.get_json()
+    assert client.get("/api/v1/sandboxes/class-1/clock", headers=key).status_code == 200
+    assert client.get("/api/v1/sandboxes/class-1/mocks/journal", headers=key).status_code == 200
+    # what a unit does needs no admin key (and a login, as always)
+    assert client.get("/api/v1/items/employment_enrolment/template").status_code == 200
+    assert client.delete("/api/v1/sandboxes/class-1", headers=key).status_code == 204
+
+
+def test_without_an_admin_key_the_administration_is_open_for_testers(client):  # type: ignore[no-untyped-def]
+    assert client.post("/api/v1/sandboxes", json={"id": "open-1"}).status_code == 201
+    assert client.delete("/api/v1/sandboxes/open-1").status_code == 204

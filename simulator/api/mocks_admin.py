@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from mocks import faults, journal, store, verification
 from mocks.identity import IdentityFactsBody
 from mocks.market import MarketUnitBody, UnitNature, UnitStatus
-from simulator.api import ERROR_RESPONSES, platform
+from simulator.api import ADMIN_RESPONSES, admin_only, platform
 from simulator.errors import NOT_FOUND, UNKNOWN_SANDBOX
 from simulator.identifiers import InvalidIdentifier, parse_credit_code, parse_resident_id
 
@@ -32,7 +32,9 @@ mocks_tag = Tag(
     description="Faults, request journal and records of the mocked agencies, per sandbox",
 )
 
-api = APIBlueprint("mocks_admin", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES)
+api = admin_only(  # sandbox administration: the trainer's key when one is configured
+    APIBlueprint("mocks_admin", __name__, url_prefix="/api/v1", abp_responses=ADMIN_RESPONSES)
+)
 
 ServiceName = Literal["identity", "market", "verification"]
 FaultModeName = Literal["normal", "outage", "refused", "slow", "malformed"]

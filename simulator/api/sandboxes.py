@@ -11,14 +11,16 @@ import datetime as dt
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field, model_validator
 
-from simulator.api import ERROR_RESPONSES, platform
+from simulator.api import ADMIN_RESPONSES, admin_only, platform
 
 sandbox_tag = Tag(name="沙箱 sandboxes", description="Isolated worlds, each with its own clock")
 period_tag = Tag(
     name="申报期 periods", description="Declaration periods and fee months (PER-1, PER-2)"
 )
 
-api = APIBlueprint("sandboxes", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES)
+api = admin_only(  # sandbox administration: the trainer's key when one is configured
+    APIBlueprint("sandboxes", __name__, url_prefix="/api/v1", abp_responses=ADMIN_RESPONSES)
+)
 
 
 class SandboxPath(BaseModel):

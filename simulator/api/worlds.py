@@ -9,14 +9,16 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from simulator.api import ERROR_RESPONSES, platform, problem_response
+from simulator.api import ADMIN_RESPONSES, admin_only, platform, problem_response
 
 world_tag = Tag(
     name="世界 worlds",
     description="Declarative data worlds (units, people, relations, history) loaded into a sandbox",
 )
 
-api = APIBlueprint("worlds", __name__, url_prefix="/api/v1", abp_responses=ERROR_RESPONSES)
+api = admin_only(  # sandbox administration: the trainer's key when one is configured
+    APIBlueprint("worlds", __name__, url_prefix="/api/v1", abp_responses=ADMIN_RESPONSES)
+)
 
 
 class SandboxPath(BaseModel):
