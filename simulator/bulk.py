@@ -393,7 +393,6 @@ class BulkContext(BusinessContext):
 
     shared: _Shared | None = None
     traced: set[int] = field(default_factory=set)
-    today_view: _RowView | None = None
 
     @property
     def variant(self) -> RuleVariant:  # type: ignore[override]
@@ -407,10 +406,8 @@ class BulkContext(BusinessContext):
 
     def parameters(self, on_date: date | Month | None = None) -> Any:  # a traced view
         assert self.shared is not None
-        if on_date is None:
-            if self.today_view is None:
-                self.today_view = _RowView(self.shared.view(self.today), self)
-            return self.today_view
+        if on_date is None:  # (not kept on the context: a view refers to its context)
+            return _RowView(self.shared.view(self.today), self)
         if isinstance(on_date, Month):
             on_date = on_date.first_day()
         return _RowView(self.shared.view(_day(on_date)), self)

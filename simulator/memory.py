@@ -15,11 +15,15 @@ from contextlib import contextmanager
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """The cyclic collector off for the block; what survives it is frozen.
+    """The cyclic collector off for the block; what survives it goes to the oldest
+    generation.
 
-    Freezing (``gc.freeze``) moves the surviving objects out of the collector's
-    generations, so switching it back on costs nothing; they are still freed by
-    reference counting as soon as they are no longer used.
+    Objects made while the collector is off all sit in the youngest generation, and the
+    first collection after it is switched back on would walk every one of them.
+    ``gc.freeze`` then ``gc.unfreeze`` moves them to the oldest generation instead,
+    which is walked only by the rare full collections; they are freed by reference
+    counting as soon as they are no longer used, and any garbage cycle among them by
+    the next full collection.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -28,4 +32,5 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.freeze()
+            gc.unfreeze()
             gc.enable()
