@@ -25,7 +25,7 @@ same results this way instead:
    row like any other business) become plain rows, inserted per chunk of rows with one
    executemany per table.  The ids that link them come back from ``INSERT … RETURNING``
    in parameter order ("insertmanyvalues"), or, on SQLite, which cannot return them in
-   order, are given by the batch (:class:`_Writer`).  Business numbers and 补退流水号 come
+   order, are given by the batch (:class:`simulator.db.rows.RowWriter`).  Business numbers and 补退流水号 come
    from the sandbox counters in blocks, one counter update per chunk, in the same order
    as row by row.  A row's inserts into one table have consecutive ids and are one
    effect record (``row_count``, as :class:`simulator.effects.EffectRecorder` merges
@@ -49,11 +49,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from operator import itemgetter
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, Text, bindparam, cast, func, insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from simulator.auth import NOT_GRANTED, NOT_LOGGED_IN, may_do
@@ -74,6 +73,7 @@ from simulator.db.models import (
     Sandbox,
     Unit,
 )
+from simulator.db.rows import RowWriter
 from simulator.effects import EffectRecorder
 from simulator.errors import Refused
 from simulator.items import BusinessItem, ItemResult
@@ -573,7 +573,7 @@ class _Run:
             self.gate = NOT_GRANTED.refuse(item=item.name)
         elif period.paused and item.changes_insurance and not item.allowed_when_paused:
             self.gate = variant.closed_error.refuse()
-        self.writer = _Writer(session)
+        self.writer = RowWriter(session.connection())
 
     def process(
         self,
@@ -739,128 +739,6 @@ def stored_trace(session: Session, business: Business) -> list[dict[str, Any]]:
         return item  # not a reference, or its job is gone: kept as stored
 
     return [resolved(item) for item in trace]
-
-
-class _Writer:
-    """Inserts the rows of a chunk, one executemany per table, and gives their ids.
-
-    SQLite cannot return the ids of a multi-row INSERT in parameter order (SQLAlchemy
-    then inserts row by row), but it has one writer at a time: the batch's transaction
-    holds the write lock since it stored the file, so the ids are given here, after the
-    table's greatest, and the rows go through one DBAPI ``executemany`` with the
-    dialect's own bind processors (what SQLAlchemy would send, without its per-row
-    overhead).  Other databases get Core ``INSERT … RETURNING id`` executemany with
-    ``sort_by_parameter_order`` ("insertmanyvalues", batched on PostgreSQL).
-
-    ``json_text`` names JSON columns whose values are already serialised (the trace
-    repeats the same parameter entries on every row: written from cached texts).
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.dialect = session.get_bind().dialect
-        self.explicit_ids = self.dialect.name == "sqlite"
-        self._statements: dict[tuple[Any, ...], tuple[str, list[Any], tuple[Any, ...]]] = {}
-
-    def insert(
-        self,
-        table: Table,
-        rows: list[dict[str, Any]],
-        *,
-        json_text: Sequence[str] = (),
-        want_ids: bool = True,
-    ) -> list[int]:
-        if not rows:
-            return []
-        if self.explicit_ids:
-            return self._executemany(table, rows, json_text, want_ids)
-        statement: Any = insert(table)
-        if json_text:
-            statement = statement.values(
-                {
-                    name: cast(bindparam(f"{name}__json", type_=Text()), table.c[name].type)
-                    for name in json_text
-                }
-            )
-            rows = [
-                {(f"{k}__json" if k in json_text else k): v for k, v in row.items()} for row in rows
-            ]
-        if not want_ids:
-            self.session.execute(statement, rows)
-            return []
-        returning = statement.returning(table.c.id, sort_by_parameter_order=True)
-        return list(self.session.execute(returning, rows).scalars())
-
-    def _executemany(
-        self,
-        table: Table,
-        rows: list[dict[str, Any]],
-        json_text: Sequence[str],
-        want_ids: bool,
-    ) -> list[int]:
-        keys = tuple(rows[0])
-        sql, processors, defaults = self._statement(table, keys, json_text, want_ids)
-        get = itemgetter(*keys)
-        convert = [(index, process) for index, process in enumerate(processors) if process]
-        ids: list[int] = []
-        if want_ids:
-            first = (self.session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
-            ids = list(range(first, first + len(rows)))
-        params: list[tuple[Any, ...]] = []
-        for number, row in enumerate(rows):
-            values = list(get(row)) if len(keys) > 1 else [get(row)]
-            for index, process in convert:
-                values[index] = process(values[index])
-            if want_ids:
-                values.insert(0, ids[number])
-            params.append((*values, *defaults))
-        self.session.connection().exec_driver_sql(sql, params)
-        return ids
-
-    def _statement(
-        self,
-        table: Table,
-        keys: tuple[str, ...],
-        json_text: Sequence[str],
-        want_ids: bool,
-    ) -> tuple[str, list[Any], tuple[Any, ...]]:
-        """``INSERT INTO t (…) VALUES (?, …)`` in SQLite's paramstyle, the bind processors
-        of ``keys``, and the values of the other columns' Python-side defaults (as Core
-        would fill them in), processed."""
-        cache_key = (table.name, keys, want_ids)
-        cached = self._statements.get(cache_key)
-        if cached is None:
-            dialect = self.dialect
-
-            def processor(column: Any) -> Any:
-                return column.type.dialect_impl(dialect).bind_processor(dialect)
-
-            processors = [None if key in json_text else processor(table.c[key]) for key in keys]
-            names = (["id"] if want_ids else []) + [table.c[key].name for key in keys]
-            defaults = []
-            for column in table.columns:
-                default = column.default
-                if column.key in keys or column.key == "id":
-                    continue
-                if default is None:
-                    continue
-                elif default.is_scalar:
-                    value = default.arg
-                elif default.is_callable:
-                    value = default.arg(None)
-                else:  # a SQL expression: let the database compute it
-                    continue
-                process = processor(column)
-                names.append(column.name)
-                defaults.append(process(value) if process else value)
-            quote = dialect.identifier_preparer.quote
-            sql = (
-                f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-                f"({', '.join(quote(name) for name in names)}) "
-                f"VALUES ({', '.join('?' for _ in names)})"
-            )
-            cached = self._statements[cache_key] = (sql, processors, tuple(defaults))
-        return cached
 
 
 # --- 用人单位用工参保登记 --------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from simulator.db.models import (
     Unit,
 )
 from simulator.db.projects import Project, ProjectWorker, stay_relation_values
+from simulator.db.rows import RowWriter
 from simulator.errors import UNKNOWN_SANDBOX, ErrorSpec, Problem
 from simulator.identifiers import (
     InvalidIdentifier,
@@ -1704,20 +1705,20 @@ class RowSink:
 
 
 class _BatchWriter(RowSink):
-    """Writes pending rows with Core ``insert()`` executemany, parents first."""
+    """Writes pending rows, with the ids allocated for them, one executemany per table
+    (:class:`~simulator.db.rows.RowWriter`), parents first."""
 
     def __init__(self, connection: Connection, progress: Any) -> None:
         super().__init__()
-        self.connection = connection
+        self.writer = RowWriter(connection)
         self.progress = progress
-        self.statements = {table: insert(table) for table in TABLE_ORDER}
 
     def flush(self) -> None:
         written = 0
         for table in TABLE_ORDER:
             rows = self.rows[table]
             if rows:
-                self.connection.execute(self.statements[table], rows)
+                self.writer.insert(table, rows, want_ids=False)
                 written += len(rows)
                 rows.clear()
         if self.progress is not None and written:
