@@ -11,6 +11,7 @@ its row number, field and message and changes nothing, valid rows are done
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,13 +19,14 @@ from simulator.auth import NOT_GRANTED, may_do
 from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor
 from simulator.db.models import BatchJob, Sandbox, UploadedFile
-from simulator.errors import ErrorSpec, Refused
+from simulator.errors import ErrorSpec, Problem, Refused
 from simulator.memory import gc_paused
 from simulator.workbooks import parse_upload
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from simulator.items import BusinessItem
     from simulator.platform import Platform
 
 NO_BATCH = ErrorSpec(
@@ -99,6 +101,57 @@ def record_upload(
     return job
 
 
+def failed_row(row_number: int, problems: Iterable[Problem]) -> dict[str, Any]:
+    """A refused row's result: its number, and every problem with its field."""
+    errors = [{**p.as_dict(), "row": row_number, "field": p.field} for p in problems]
+    return {"row": row_number, "ok": False, "errors": errors, "message": errors[0]["message"]}
+
+
+def done_row(row_number: int, business_no: str, message: str, data: Any) -> dict[str, Any]:
+    """A done row's result: its number and its business (办件)."""
+    return {
+        "row": row_number,
+        "ok": True,
+        "business_no": business_no,
+        "message": message,
+        "data": data,
+    }
+
+
+def process_row(
+    platform: Platform,
+    session: Session,
+    sandbox_id: str,
+    item: BusinessItem,
+    payload: dict[str, Any],
+    consulted: dict[str, Any] | Refused,
+    *,
+    row_number: int,
+    actor: Actor,
+    batch_job_id: int,
+    channel: str = "网上大厅",
+) -> dict[str, Any]:
+    """One row as one business through the pipeline, inside a savepoint: a refused row
+    changes nothing.  ``consulted``: the other agencies' answers, or their refusal."""
+    try:
+        if isinstance(consulted, Refused):
+            raise consulted
+        with session.begin_nested():
+            outcome = platform.submit_in(
+                session,
+                sandbox_id,
+                item,
+                payload,
+                actor=actor,
+                channel=channel,
+                batch_job_id=batch_job_id,
+                consulted=consulted,
+            )
+    except Refused as refused:
+        return failed_row(row_number, refused.problems)
+    return done_row(row_number, outcome.business_no, outcome.message, outcome.data)
+
+
 def submit_batch(
     platform: Platform,
     sandbox_id: str,
@@ -137,48 +190,23 @@ def submit_batch(
         bulk = item.bulk_batch(platform)  # the item's set-based path (simulator.bulk), if any
         if bulk is not None:
             results = bulk.process(session, sandbox_id, job, payloads, consulted, actor=actor)
-            job.errors += sum(1 for row in results if not row["ok"])
-            job.processed += len(results)
         else:
-            results: list[dict[str, Any]] = []
-            for row_number, payload in payloads:
-                answers = consulted[row_number]
-                try:
-                    if isinstance(answers, Refused):
-                        raise answers
-                    with session.begin_nested():
-                        outcome = platform.submit_in(
-                            session,
-                            sandbox_id,
-                            item,
-                            payload,
-                            actor=actor,
-                            batch_job_id=job.id,
-                            consulted=answers,
-                        )
-                    results.append(
-                        {
-                            "row": row_number,
-                            "ok": True,
-                            "business_no": outcome.business_no,
-                            "message": outcome.message,
-                            "data": outcome.data,
-                        }
-                    )
-                except Refused as refused:
-                    job.errors += 1
-                    results.append(
-                        {
-                            "row": row_number,
-                            "ok": False,
-                            "errors": [
-                                {**p.as_dict(), "row": row_number, "field": p.field}
-                                for p in refused.problems
-                            ],
-                            "message": refused.problem.message,
-                        }
-                    )
-                job.processed += 1
+            results = [
+                process_row(
+                    platform,
+                    session,
+                    sandbox_id,
+                    item,
+                    payload,
+                    consulted[row_number],
+                    row_number=row_number,
+                    actor=actor,
+                    batch_job_id=job.id,
+                )
+                for row_number, payload in payloads
+            ]
+        job.errors += sum(1 for row in results if not row["ok"])
+        job.processed += len(results)
         job.rows = results
         job.state = STATE_DONE
         job.finished_at = now

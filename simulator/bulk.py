@@ -57,6 +57,7 @@ from sqlalchemy.orm import Session
 
 from simulator.auth import NOT_GRANTED, NOT_LOGGED_IN, may_do
 from simulator.backpay import BackpayLine
+from simulator.batch import done_row, failed_row
 from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor, BusinessContext, SandboxContext
 from simulator.contributions import clamp_base, monthly_contribution, round_money
@@ -472,16 +473,6 @@ class _Done:
     business_id: int | None = None
 
 
-def failed_row(row_number: int, refused: Refused) -> dict[str, Any]:
-    """A refused row, as :mod:`simulator.batch` reports it."""
-    return {
-        "row": row_number,
-        "ok": False,
-        "errors": [{**p.as_dict(), "row": row_number, "field": p.field} for p in refused.problems],
-        "message": refused.problem.message,
-    }
-
-
 class BulkBatch:
     """A set-based batch of one item.  The run is generic; an item's subclass says which
     facts to preload (:meth:`preload`) and what a valid row inserts (:meth:`effects`)."""
@@ -589,10 +580,10 @@ class _Run:
         for row_number, payload in payloads:
             answers = consulted.get(row_number, {})
             if isinstance(answers, Refused):
-                results.append(failed_row(row_number, answers))
+                results.append(failed_row(row_number, answers.problems))
                 continue
             if self.gate is not None:
-                results.append(failed_row(row_number, self.gate))
+                results.append(failed_row(row_number, self.gate.problems))
                 continue
             ctx = self._context(answers, facts)
             try:
@@ -608,7 +599,7 @@ class _Run:
                 if problems:
                     raise Refused(*problems)
             except Refused as refused:
-                results.append(failed_row(row_number, refused))
+                results.append(failed_row(row_number, refused.problems))
                 continue
             business_no = f"{ctx.today:%Y%m%d}{ctx.next_number('business'):08d}"
             result, rows = self.bulk.effects(ctx, payload)
@@ -702,13 +693,9 @@ class _Run:
         self.writer.insert(BusinessEffect.__table__, effects, want_ids=False)
         self.shared.numbers.write()
         for done in pending:
-            results[done.index] = {
-                "row": done.row_number,
-                "ok": True,
-                "business_no": done.business_no,
-                "message": done.result.message,
-                "data": done.result.data,
-            }
+            results[done.index] = done_row(
+                done.row_number, done.business_no, done.result.message, done.result.data
+            )
 
     def _insert_linked(self, rows: list[_Pending]) -> None:
         """Insert by depth (a row after those it links to), one executemany per table;

@@ -43,7 +43,6 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -56,7 +55,9 @@ from simulator.batch import (
     STATE_DONE,
     STATE_PENDING,
     STATE_RUNNING,
+    failed_row,
     job_as_dict,
+    process_row,
     record_upload,
 )
 from simulator.clock import SandboxClock
@@ -350,39 +351,17 @@ def _process_row(
     row: _Row,
     consulted: dict[int, dict[str, Any] | Refused],
 ) -> dict[str, Any]:
-    """One row as one business, in a savepoint: a refused row changes nothing."""
-    answers = consulted.get(row.id, {})
+    """One row as one business (:func:`simulator.batch.process_row`); a row that breaks
+    fails alone, so that a bug never stalls the queue."""
     try:
-        if isinstance(answers, Refused):
-            raise answers
-        with session.begin_nested():
-            outcome = platform.submit_in(
-                session,
-                job.sandbox_id,
-                platform.item(job.item_code),
-                row.payload,
-                actor=actor,
-                channel=channel,
-                batch_job_id=job.id,
-                consulted=answers,
-            )
-    except Refused as refused:
-        return _failed(row.row_number, refused.problems)
+        return process_row(
+            platform, session, job.sandbox_id, platform.item(job.item_code), row.payload,
+            consulted.get(row.id, {}), row_number=row.row_number, actor=actor,
+            batch_job_id=job.id, channel=channel,
+        )  # fmt: skip
     except Exception:  # a bug must not stall the queue: the row fails, the job goes on
         log.exception("batch job %s row %s broke", job.id, row.row_number)
-        return _failed(row.row_number, (INTERNAL_ROW_ERROR,))
-    return {
-        "row": row.row_number,
-        "ok": True,
-        "business_no": outcome.business_no,
-        "message": outcome.message,
-        "data": outcome.data,
-    }
-
-
-def _failed(row_number: int, problems: Iterable[Problem]) -> dict[str, Any]:
-    errors = [{**p.as_dict(), "row": row_number, "field": p.field} for p in problems]
-    return {"row": row_number, "ok": False, "errors": errors, "message": errors[0]["message"]}
+        return failed_row(row.row_number, (INTERNAL_ROW_ERROR,))
 
 
 def _finish(session: Session, job: BatchJob, queued: QueuedJob) -> None:
