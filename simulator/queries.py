@@ -213,13 +213,13 @@ def unit_businesses(
     state: str | None = None,
     fee_month: str | None = None,
     page: Page = Page(),
+    every_unit: bool = False,
 ) -> dict[str, Any]:
-    """单位办件: the unit's businesses with their state (Q-8)."""
-    query = (
-        select(Business)
-        .where(Business.sandbox_id == sandbox_id, Business.unit_id == unit_id)
-        .order_by(Business.id.desc())
-    )
+    """单位办件: the unit's businesses with their state (Q-8); ``every_unit``: the whole
+    sandbox's (the trainer console)."""
+    query = select(Business).where(Business.sandbox_id == sandbox_id).order_by(Business.id.desc())
+    if not every_unit:
+        query = query.where(Business.unit_id == unit_id)
     if item:
         query = query.where(Business.item_code == item)
     if state:
@@ -233,7 +233,7 @@ def unit_businesses(
             "事项": business.item_name,
             "事项代码": business.item_code,
             "办件状态": business.state,
-            "经办时间": business.submitted_at.isoformat(sep=" "),
+            "经办时间": business.submitted_at.isoformat(sep=" ", timespec="seconds"),
             "经办方式": business.channel,
             "经办人": business.actor,
             "费款所属期": business.fee_month,

@@ -1,9 +1,9 @@
 """单位中心 queries for the pages (guide §四; Q-1, Q-6 … Q-9), as plain functions.
 
-The JSON API (``simulator/api/unit_centre.py``) answers the same questions in its
-view functions, which read the bearer token; these functions take the unit and
-the filters instead, and return the same rows with the same Chinese column names
-(so that what the API returns is what the page shows).
+Every question is answered by :mod:`simulator.queries`, as for the JSON API
+(``simulator/api/unit_centre.py``); these functions take the unit and the filters from
+the page and present the same rows, with the same Chinese column names, for the
+templates (insurance names, blanks for nothing).
 """
 
 from __future__ import annotations
@@ -11,14 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
-
 from simulator import queries as core
-from simulator.db.models import (
-    Business,
-    Unit,
-)
+from simulator.db.models import Unit
 from simulator.platform import Platform
 
 INSURANCE_NAMES = core.INSURANCE_NAMES
@@ -53,40 +47,19 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _page(session: Session, query: Select[Any], paging: Paging) -> tuple[int, list[Any]]:
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.execute(
-        query.limit(paging.per_page).offset((paging.page - 1) * paging.per_page)
-    ).all()
-    return int(total or 0), list(rows)
-
-
 def unit_information(sim: Platform, sandbox_id: str, unit_id: int) -> dict[str, Any]:
-    """单位信息 (Q-1)."""
+    """单位信息 (Q-1): the API's answer, as the page shows it."""
     with sim.db.transaction() as session:
         unit = session.get(Unit, unit_id)
         if unit is None or unit.sandbox_id != sandbox_id:
             return {}
-        city = sim.city(unit.city_code).as_dict()
-        return {
-            "单位编号": unit.unit_no or "（未参保）",
-            "单位名称": unit.name,
-            "统一社会信用代码": unit.uscc,
-            "单位性质": unit.nature,
-            "现参保地": city.get("insured_place_label", ""),
-            "地址": unit.address,
-            "法定代表人": unit.legal_rep_name,
-            "参保险种": "、".join(INSURANCE_NAMES.get(c, c) for c in unit.insurance_list()),
-            "参保状态": unit.status,
-            "人力资源服务机构": "是" if unit.is_hr_agency else "否",
-            "工伤行业类别": unit.industry_class or "",
-            "开户银行": unit.bank_name,
-            "户名": unit.bank_account_name,
-            "账号": unit.bank_account_no,
-            "联系人": unit.contact_name,
-            "联系电话": unit.contact_phone,
-            "社保登记日期": unit.registered_on.isoformat() if unit.registered_on else "",
-        }
+        found = core.unit_information(sim, session, unit_id)
+    found.pop("参保地")  # the page shows 现参保地
+    shown = {key: "" if value is None else value for key, value in found.items()}
+    shown["单位编号"] = found["单位编号"] or "（未参保）"
+    shown["参保险种"] = "、".join(code["name"] for code in found["参保险种"])
+    shown["人力资源服务机构"] = "是" if found["人力资源服务机构"] else "否"
+    return shown
 
 
 def _present(found: dict[str, Any], paging: Paging) -> Page:
@@ -165,23 +138,6 @@ def monthly_details(
     return _present(found, paging)
 
 
-def business_rows(businesses: list[Business]) -> list[dict[str, Any]]:
-    return [
-        {
-            "业务编号": b.business_no,
-            "事项": b.item_name,
-            "事项代码": b.item_code,
-            "办件状态": b.state,
-            "经办时间": b.submitted_at.isoformat(sep=" ", timespec="seconds"),
-            "经办方式": b.channel,
-            "经办人": b.actor,
-            "费款所属期": b.fee_month,
-            "结果": (b.result or {}).get("message") or "",
-        }
-        for b in businesses
-    ]
-
-
 def unit_businesses(
     sim: Platform,
     sandbox_id: str,
@@ -194,16 +150,14 @@ def unit_businesses(
 ) -> Page:
     """单位办件: the unit's businesses with their state (Q-8); ``unit_id=None``: the sandbox's."""
     with sim.db.transaction() as session:
-        query = (
-            select(Business).where(Business.sandbox_id == sandbox_id).order_by(Business.id.desc())
+        found = core.unit_businesses(
+            session,
+            sandbox_id,
+            unit_id,
+            item=item or None,
+            state=state or None,
+            fee_month=fee_month or None,
+            page=_core_page(paging),
+            every_unit=unit_id is None,
         )
-        if unit_id is not None:
-            query = query.where(Business.unit_id == unit_id)
-        if item:
-            query = query.where(Business.item_code == item)
-        if state:
-            query = query.where(Business.state == state)
-        if fee_month:
-            query = query.where(Business.fee_month == fee_month)
-        total, rows = _page(session, query, paging)
-        return Page(total, paging.page, paging.per_page, business_rows([b for (b,) in rows]))
+    return _present(found, paging)
