@@ -95,9 +95,7 @@ def test_with_an_admin_key_the_sandbox_administration_needs_it(platform):  # typ
     app = create_app(ClassroomConfig, platform=platform)
     client = app.test_client()
     rules = [
-        rule
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ADMIN_BLUEPRINTS
+        rule for rule in app.url_map.iter_rules() if rule.endpoint.split(".")[0] in ADMIN_BLUEPRINTS
     ]
     assert {rule.endpoint.split(".")[0] for rule in rules} == set(ADMIN_BLUEPRINTS)
     for rule in rules:
