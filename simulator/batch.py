@@ -11,7 +11,7 @@ its row number, field and message and changes nothing, valid rows are done
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from simulator.context import SYSTEM, Actor
 from simulator.db.models import BatchJob, Sandbox, UploadedFile
 from simulator.errors import ErrorSpec, Problem, Refused
 from simulator.memory import gc_paused
-from simulator.workbooks import parse_upload
+from simulator.workbooks import Column, parse_upload
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -101,9 +101,18 @@ def record_upload(
     return job
 
 
-def failed_row(row_number: int, problems: Iterable[Problem]) -> dict[str, Any]:
-    """A refused row's result: its number, and every problem with its field."""
-    errors = [{**p.as_dict(), "row": row_number, "field": p.field} for p in problems]
+def failed_row(
+    row_number: int, problems: Iterable[Problem], columns: Sequence[Column] = ()
+) -> dict[str, Any]:
+    """A refused row's result: its number, and every problem with its field and, when the
+    field is one of the template's, the column's header (``column``, e.g. 证件号码)."""
+    headers = {column.key: column.header for column in columns}
+    errors = []
+    for problem in problems:
+        error = {**problem.as_dict(), "row": row_number, "field": problem.field}
+        if problem.field in headers:
+            error["column"] = headers[problem.field]
+        errors.append(error)
     return {"row": row_number, "ok": False, "errors": errors, "message": errors[0]["message"]}
 
 
@@ -148,7 +157,7 @@ def process_row(
                 consulted=consulted,
             )
     except Refused as refused:
-        return failed_row(row_number, refused.problems)
+        return failed_row(row_number, refused.problems, item.batch_columns)
     return done_row(row_number, outcome.business_no, outcome.message, outcome.data)
 
 

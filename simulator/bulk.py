@@ -577,13 +577,14 @@ class _Run:
             facts = self.bulk.preload(self.session, self.sandbox_id, [p for _, p in payloads])
         pending: list[_Done] = []
         hook = self.platform.hook
+        columns = self.item.batch_columns
         for row_number, payload in payloads:
             answers = consulted.get(row_number, {})
             if isinstance(answers, Refused):
-                results.append(failed_row(row_number, answers.problems))
+                results.append(failed_row(row_number, answers.problems, columns))
                 continue
             if self.gate is not None:
-                results.append(failed_row(row_number, self.gate.problems))
+                results.append(failed_row(row_number, self.gate.problems, columns))
                 continue
             ctx = self._context(answers, facts)
             try:
@@ -599,7 +600,7 @@ class _Run:
                 if problems:
                     raise Refused(*problems)
             except Refused as refused:
-                results.append(failed_row(row_number, refused.problems))
+                results.append(failed_row(row_number, refused.problems, columns))
                 continue
             business_no = f"{ctx.today:%Y%m%d}{ctx.next_number('business'):08d}"
             result, rows = self.bulk.effects(ctx, payload)

@@ -210,7 +210,6 @@ def result_workbook(
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    headers = {column.key: column.header for column in columns}
     by_row = {result["row"]: result for result in results}
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
@@ -229,7 +228,7 @@ def result_workbook(
             outcome = ["成功", result.get("business_no", ""), "", result.get("message", ""), ""]
         else:
             errors = result.get("errors") or []
-            fields = [headers.get(e.get("field") or "", e.get("field") or "") for e in errors]
+            fields = [e.get("column") or e.get("field") or "" for e in errors]
             outcome = [
                 "失败",
                 "",

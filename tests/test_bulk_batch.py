@@ -372,6 +372,8 @@ def test_the_first_row_of_a_person_is_registered_the_second_refused(platform: Pl
     first, second = job["rows"]
     assert first["ok"] and first["data"]["id_number"] == WANG_HAO
     assert not second["ok"] and second["errors"][0]["code"] == "E_ALREADY_INSURED_HERE"
+    assert second["errors"][0]["field"] == "id_number"
+    assert second["errors"][0]["column"] == "证件号码"  # the template's header
     assert (job["数据总数"], job["错误数量"]) == (2, 1)
 
 

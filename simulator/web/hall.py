@@ -294,13 +294,13 @@ def job_page(sandbox_id: str, job_id: int) -> ResponseReturnValue:
         return user
     job = _job_or_404(sandbox_id, job_id, user)
     item = hall_item(platform(), job["item"])
-    labels = {column.key: column.header for column in item.batch_columns}
     rows = []
     for row in job.get("rows") or []:
         if row is None:
             continue
-        shown = show_problems(sandbox_id, row.get("errors", []))
-        fields = [labels.get(p.field, p.field) for p in shown if p.field]
+        errors = row.get("errors", [])
+        shown = show_problems(sandbox_id, errors)
+        fields = [e.get("column") or e["field"] for e in errors if e.get("field")]
         rows.append({**row, "shown": shown, "fields": list(dict.fromkeys(fields))})
     return render_template("hall/job.html", job=job, item=item, rows=rows)
 
