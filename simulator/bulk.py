@@ -31,7 +31,7 @@ same results this way instead:
    effect record (``row_count``, as :class:`simulator.effects.EffectRecorder` merges
    them), and the parameter entries every row's trace repeats are kept once, in the
    job (``batch_jobs.trace_entries``): a 办件's trace references them as
-   ``{"$entry": k}`` and :func:`stored_trace` resolves them.
+   ``{"$entry": k}`` and :func:`simulator.db.models.stored_trace` resolves them.
 4. **Results** per row exactly as :mod:`simulator.batch` reports them.
 
 An item falls back to the row-by-row path (``bulk_batch`` answers ``None``) when a
@@ -62,6 +62,7 @@ from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor, BusinessContext, SandboxContext
 from simulator.contributions import clamp_base, monthly_contribution, round_money
 from simulator.db.models import (
+    TRACE_ENTRY_REF,
     BatchJob,
     BenefitPayment,
     Business,
@@ -87,8 +88,6 @@ if TYPE_CHECKING:
     from simulator.platform import Platform
     from simulator.variants import RuleVariant
 
-#: the key of a reference to one of the batch job's shared trace entries
-ENTRY_REF = "$entry"
 #: valid rows whose effects are inserted together (one executemany per table and chunk)
 CHUNK_ROWS = 2000
 #: values in one ``IN (…)`` list of the preloading queries (SQLite allows 32,766 variables)
@@ -384,7 +383,7 @@ class _Shared:
                 self.distinct_entries.append(entry)
             cached = self.trace_entries[id(value)] = (entry, key)
             self._values.append(value)
-            self.entry_refs[id(entry)] = (f'{{"{ENTRY_REF}": {key}}}', {ENTRY_REF: key})
+            self.entry_refs[id(entry)] = (f'{{"{TRACE_ENTRY_REF}": {key}}}', {TRACE_ENTRY_REF: key})
         return cached
 
 
@@ -634,7 +633,7 @@ class _Run:
     # -- writing a chunk ---------------------------------------------------------------------
     def _trace_json(self, trace: list[dict[str, Any]]) -> str:
         """The row's trace as stored: each parameter entry the file shares is a reference
-        ``{"$entry": k}`` to the job's ``trace_entries`` (see :func:`stored_trace`)."""
+        ``{"$entry": k}`` to the job's ``trace_entries`` (see ``models.stored_trace``)."""
         refs = self.shared.entry_refs
         if not self.fast_trace:
             return self.dumps([refs[id(e)][1] if id(e) in refs else e for e in trace])
@@ -711,22 +710,6 @@ class _Run:
             ids = self.writer.insert(table, [row.values for row in group])
             for row, row_id in zip(group, ids, strict=True):
                 row.id = row_id
-
-
-def stored_trace(session: Session, business: Business) -> list[dict[str, Any]]:
-    """A 办件's trace with the references to its batch's shared entries resolved."""
-    trace = business.trace or []
-    if not any(isinstance(item, dict) and ENTRY_REF in item for item in trace):
-        return list(trace)
-    job = session.get(BatchJob, business.batch_job_id) if business.batch_job_id else None
-    entries = (job.trace_entries if job is not None else None) or []
-
-    def resolved(item: Any) -> Any:
-        if isinstance(item, dict) and ENTRY_REF in item and item[ENTRY_REF] < len(entries):
-            return entries[item[ENTRY_REF]]
-        return item  # not a reference, or its job is gone: kept as stored
-
-    return [resolved(item) for item in trace]
 
 
 # --- 用人单位用工参保登记 --------------------------------------------------------------------------

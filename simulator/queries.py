@@ -21,6 +21,7 @@ from simulator.db.models import (
     Person,
     Settlement,
     Unit,
+    stored_trace,
 )
 from simulator.errors import NOT_FOUND
 
@@ -227,17 +228,42 @@ def unit_businesses(
     if fee_month:
         query = query.where(Business.fee_month == fee_month)
 
-    def row(business: Business) -> dict[str, Any]:
-        return {
-            "业务编号": business.business_no,
-            "事项": business.item_name,
-            "事项代码": business.item_code,
-            "办件状态": business.state,
-            "经办时间": business.submitted_at.isoformat(sep=" ", timespec="seconds"),
-            "经办方式": business.channel,
-            "经办人": business.actor,
-            "费款所属期": business.fee_month,
-            "结果": business.result.get("message") if business.result else None,
-        }
+    return _paged(session, query, page, business_row)
 
-    return _paged(session, query, page, row)
+
+def business_row(business: Business) -> dict[str, Any]:
+    """One line of 单位办件 (Q-8)."""
+    return {
+        "业务编号": business.business_no,
+        "事项": business.item_name,
+        "事项代码": business.item_code,
+        "办件状态": business.state,
+        "经办时间": business.submitted_at.isoformat(sep=" ", timespec="seconds"),
+        "经办方式": business.channel,
+        "经办人": business.actor,
+        "费款所属期": business.fee_month,
+        "结果": business.result.get("message") if business.result else None,
+    }
+
+
+def unit_business(
+    session: Session, sandbox_id: str, unit_id: int | None, business_no: str
+) -> dict[str, Any]:
+    """办件详情: one business of the unit — its line of 单位办件, what was declared, the
+    result (message, data, notices) and the trace of the rules and parameters that
+    decided it (Q-8)."""
+    business = session.scalars(
+        select(Business).where(
+            Business.sandbox_id == sandbox_id,
+            Business.business_no == business_no,
+            Business.unit_id == unit_id,
+        )
+    ).first()
+    if business is None or unit_id is None:
+        raise NOT_FOUND.refuse(what="办件")
+    return {
+        **business_row(business),
+        "申报内容": business.payload or {},
+        "result": business.result or {},
+        "trace": stored_trace(session, business),
+    }

@@ -27,9 +27,9 @@ from plugins.items.employment_enrolment import EmploymentEnrolment
 from plugins.items.rollback import candidates
 from simulator import hookimpl
 from simulator.batch import submit_batch
-from simulator.bulk import ENTRY_REF, stored_trace
 from simulator.context import Actor
 from simulator.contributions import monthly_contribution, round_money
+from simulator.db.models import TRACE_ENTRY_REF as ENTRY_REF
 from simulator.db.models import (
     Account,
     Base,
@@ -42,6 +42,7 @@ from simulator.db.models import (
     InsuredRelation,
     Person,
     Unit,
+    stored_trace,
 )
 from simulator.errors import Refused
 from simulator.identifiers import generate_resident_id

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from builders import PASSWORD, add_person, add_unit
 from sqlalchemy import select
 
+from plugins.items.employment_enrolment import EmploymentEnrolment
 from simulator.db.models import Account, Unit
+from simulator.workbooks import workbook_from_rows
 
 pytestmark = pytest.mark.db  # also run against PostgreSQL by .ci/run
 
@@ -77,3 +81,43 @@ def test_a_token_of_another_sandbox_is_refused(client, platform, sandbox_id):  #
     platform.create_sandbox(other, clock="2021-08-16")
     reply = client.get(f"/api/v1/sandboxes/{other}/unit", headers=headers)
     assert reply.status_code == 401
+
+
+def test_a_business_in_detail_with_its_trace(client, platform, sandbox_id):  # type: ignore[no-untyped-def]
+    """Q-8 办件详情: what was declared, the result and the rules and parameters that decided
+    it — for a batch row too, whose trace shares its job's parameter entries."""
+    unit_id, _ = add_unit(platform, sandbox_id)
+    headers = login(client, platform, sandbox_id, unit_id)
+    single, batched = (add_person(platform, sandbox_id, name=n) for n in ("王五", "赵六"))
+    base = f"/api/v1/sandboxes/{sandbox_id}"
+    form = {"contract_reason": "1", "contract_start": "2021-05-01", "job_type": "07"}
+    done = client.post(
+        f"{base}/businesses/employment_enrolment",
+        json={"id_number": single, **form, "base": "6000"},
+        headers=headers,
+    ).get_json()
+    columns = EmploymentEnrolment.batch_columns
+    row = {"id_number": batched, **form, "base": "7000"}
+    content = workbook_from_rows(columns, [[row.get(c.key, "") for c in columns]])
+    job = client.post(
+        f"{base}/batches/employment_enrolment",
+        data={"file": (io.BytesIO(content), "增员.xlsx")},
+        content_type="multipart/form-data",
+        headers=headers,
+    ).get_json()
+    (batch_row,) = job["rows"]
+    for number, declared in ((done["business_no"], "6000"), (batch_row["business_no"], "7000")):
+        detail = client.get(f"{base}/unit/businesses/{number}", headers=headers)
+        assert detail.status_code == 200, detail.get_json()
+        body = detail.get_json()
+        assert body["业务编号"] == number and body["办件状态"] == "办结"
+        assert body["申报内容"]["base"] == declared
+        assert body["result"]["data"]["补缴明细"]  # back pay 2021-05 … 2021-08
+        trace = body["trace"]
+        assert not any("$entry" in item for item in trace)
+        assert any(item.get("behaviour_id") == "PER-4" for item in trace)
+        assert any(str(item.get("path", "")).startswith("rates.") for item in trace)
+    other_id, _ = add_unit(platform, sandbox_id, name="别家公司")
+    foreign = login(client, platform, sandbox_id, other_id)
+    refused = client.get(f"{base}/unit/businesses/{done['business_no']}", headers=foreign)
+    assert refused.status_code == 404

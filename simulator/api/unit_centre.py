@@ -139,3 +139,18 @@ def unit_businesses(path: CentrePath, query: BusinessQuery):  # type: ignore[no-
             fee_month=query.fee_month,
             page=query.as_page(),
         )
+
+
+class BusinessPath(CentrePath):
+    business_no: str = Field(max_length=30, description="业务编号")
+
+
+@api.get(
+    "/sandboxes/<sandbox_id>/unit/businesses/<business_no>",
+    tags=[centre_tag],
+    summary="办件详情: one business, what was declared, its result and its trace (Q-8)",
+)
+def unit_business(path: BusinessPath):  # type: ignore[no-untyped-def]
+    actor = current_actor(path.sandbox_id)
+    with platform().sandbox_session(path.sandbox_id) as ctx:
+        return queries.unit_business(ctx.session, path.sandbox_id, actor.unit_id, path.business_no)

@@ -49,6 +49,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from plugins.items.rollback import DONE, ROLLBACKABLE_ITEMS
+from simulator import queries
 from simulator.batch import NO_BATCH
 from simulator.db.models import Business, Person
 from simulator.errors import REQUIRED_FIELD, Refused
@@ -404,26 +405,10 @@ def business(sandbox_id: str, business_no: str) -> ResponseReturnValue:
     if not isinstance(user, UnitUser):
         return user
     with platform().db.transaction() as db:
-        row = db.scalars(
-            select(Business).where(
-                Business.sandbox_id == sandbox_id,
-                Business.business_no == business_no,
-                Business.unit_id == user.unit_id,
-            )
-        ).first()
-        if row is None:
+        try:
+            shown = queries.unit_business(db, sandbox_id, user.unit_id, business_no)
+        except Refused:
             abort(404, description="办件不存在")
-        shown = {
-            "业务编号": row.business_no,
-            "事项": row.item_name,
-            "item_code": row.item_code,
-            "办件状态": row.state,
-            "经办时间": row.submitted_at.isoformat(sep=" ", timespec="seconds"),
-            "经办方式": row.channel,
-            "经办人": row.actor,
-            "费款所属期": row.fee_month,
-            "result": row.result or {},
-        }
     data = shown["result"].get("data") or {}
     notices = shown["result"].get("notices") or []
     facts, tables = result_facts(data)
