@@ -25,11 +25,12 @@ class RowWriter:
     allocated its ids), so the ids are given here, after the table's greatest, and the
     rows go through one DBAPI ``executemany`` with the dialect's own bind processors
     (what SQLAlchemy would send, without its per-row overhead).  Rows that carry their
-    own ``id`` are inserted with it (``want_ids=False``).  Other databases get Core ``INSERT … RETURNING id`` executemany with
-    ``sort_by_parameter_order`` ("insertmanyvalues", batched on PostgreSQL).
+    own ``id`` are inserted with it (``want_ids=False``).  Other databases get Core
+    ``INSERT … RETURNING id`` executemany with ``sort_by_parameter_order``
+    ("insertmanyvalues", batched on PostgreSQL).
 
-    ``json_text`` names JSON columns whose values are already serialised (the trace
-    repeats the same parameter entries on every row: written from cached texts).
+    ``json_text`` names JSON columns whose values the caller has already serialised
+    (a batch builds each 办件's trace from cached texts of its shared entries).
     """
 
     def __init__(self, connection: Connection) -> None:
