@@ -83,6 +83,14 @@ class BusinessItem:
     needs_unit: ClassVar[bool] = True
     #: the batch template's columns (empty: no batch declaration)
     batch_columns: ClassVar[tuple[Column, ...]] = ()
+    #: the window's single and batch tabs, as the guide's screenshots name them
+    window_tabs: ClassVar[tuple[str, str]] = ("申报", "批量申报")
+    #: what the guide writes under the item (G §三), shown with its entry and window
+    guide_hint: ClassVar[str] = ""
+    #: 证件号码 on the form looks up a known person (the 🔍 next to the field)
+    looks_up_person: ClassVar[bool] = True
+    #: the form's 统一社会信用代码 is the logged-in unit's own
+    fills_unit_uscc: ClassVar[bool] = False
 
     def form(self, context: BusinessContext) -> list[FormField]:
         return []

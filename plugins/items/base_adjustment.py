@@ -145,6 +145,12 @@ class AdjustmentPlan:
 class BaseAdjustment(BusinessItem):
     code = "base_adjustment"
     name = "企业缴费基数调整（上调）"
+    window_tabs = ("单笔调整", "缴费基数调整（上调）")
+    guide_hint = (
+        "如用人单位申报的缴费基数有误，对于上调的人员可经此办理，办理成功后自次月起执"
+        "行新缴费基数；如需向下调整缴费基数或往期缴费基数的，请携带相关材料至经办机构"
+        "申请。"
+    )
     guide_section = "G §三.7"
     batch_columns = (
         Column("id_number", "证件号码", required=True),

@@ -72,6 +72,8 @@ SAME_EMPLOYER = ErrorSpec(
 class DispatchTransfer(BusinessItem):
     code = "dispatch_transfer"
     name = "劳务派遣用工调转"
+    window_tabs = ("调转申报", "批量调转申报")
+    guide_hint = "用于同一人力资源服务机构下实际用工单位之间参保人员的调转。"
     guide_section = "G §三.8"
     batch_columns = (
         Column("id_number", "证件号码", required=True),

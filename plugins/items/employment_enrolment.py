@@ -68,6 +68,11 @@ class EnrolmentPlan:
 class EmploymentEnrolment(BusinessItem):
     code = "employment_enrolment"
     name = "用人单位用工参保登记"
+    window_tabs = ("增员申报", "批量增员申报")
+    guide_hint = (
+        "提示：该业务只有符合 企业职工、个体工商户、老工伤人员、非全日制人员、多重工"
+        "伤人员 可以办理。超过六个月的补缴需要到柜台申请，网上只能补缴六个月内的。"
+    )
     guide_section = "G §三.3"
     batch_columns = (
         Column("id_number", "证件号码", required=True),

@@ -213,6 +213,13 @@ def existing_person_nos(ctx: BusinessContext, id_number: str) -> list[str]:
 class PersonCollection(BusinessItem):
     code = "person_collection"
     name = "人员基础信息采集"
+    window_tabs = ("采集申报", "批量采集申报")
+    guide_hint = (
+        "首次办理参保的职工，需先进行人员基础信息采集。此模块仅办理持有居民身份证的人"
+        "员信息，录入的信息将与公安部门进行比对，比对不成功的需至窗口办理。支持批量办"
+        "理采集。"
+    )
+    looks_up_person = False
     guide_section = "G §三.2"
     changes_insurance = False  # PER-2: open on the paused days
     needs_unit = True

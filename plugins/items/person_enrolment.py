@@ -45,6 +45,11 @@ IDENTITY_NOT_OFFERED = ErrorSpec(
 class PersonEnrolment(BusinessItem):
     code = "person_enrolment"
     name = "人员参保登记"
+    window_tabs = ("人员参保登记申报", "批量增员申报")
+    guide_hint = (
+        "提示：该业务只有符合 公务员/参公、事业编制职工、待安置军人、宗教教职人员、"
+        "协保/内退人员、乡村医生、超龄工伤、新业态工伤（常州）人员可以办理。"
+    )
     guide_section = "G §三.4"
     batch_columns = (
         Column("id_number", "证件号码", required=True),

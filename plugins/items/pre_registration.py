@@ -43,6 +43,10 @@ FAILED = "转入失败"
 class PreRegistrationItem(BusinessItem):
     code = "pre_registration"
     name = "用人单位用工参保预登记"
+    window_tabs = ("用工增员申报", "批量用工增员申报")
+    guide_hint = (
+        "每月7-10日暂停申报期间，用人单位可通过此模块进行参保预登记，防止职工发生工伤无保障。"
+    )
     guide_section = "G §三.10"
     allowed_when_paused = True
     batch_columns = EmploymentEnrolment.batch_columns

@@ -239,6 +239,11 @@ def project_row(project: Project) -> dict[str, Any]:
 class ProjectWorkers(BusinessItem):
     code = "project_workers"
     name = "工程建设项目人员登记维护"
+    window_tabs = ("建筑施工人员参保登记", "批量建筑施工人员参保登记")
+    guide_hint = (
+        "以工程建设项目打包参加工伤保险的，人员工伤保险参保登记，录入工程编码可查询当"
+        "前项目参保人员的情况，新登记人员可批量办理。"
+    )
     guide_section = "G §三.9"
     batch_columns = (
         Column("project_code", "工程编码", required=True),

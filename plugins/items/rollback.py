@@ -92,6 +92,7 @@ def business_row(business: Business) -> dict[str, Any]:
 class Rollback(BusinessItem):
     code = "rollback"
     name = "人员变更回退"
+    guide_hint = "每月11日至次月6日前，用人单位如有错办、误办参保的情形，可通过此模块办理回退。"
     guide_section = "G §三.6"
 
     def form(self, context: BusinessContext) -> list[FormField]:

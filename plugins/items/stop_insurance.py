@@ -41,6 +41,10 @@ NOT_INSURED_HERE = ErrorSpec(
 class StopInsurance(BusinessItem):
     code = "stop_insurance"
     name = "用人单位退工停保登记"
+    window_tabs = ("减员申报", "批量减员申报")
+    guide_hint = (
+        "所有参保业务，经此模块办理停保，支持批量停保业务。停保时间默认为当前经办时间，不允许修改。"
+    )
     guide_section = "G §三.5"
     batch_columns = (
         Column("id_number", "证件号码", required=True),

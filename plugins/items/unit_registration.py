@@ -285,6 +285,13 @@ class RegistrationPlan:
 class UnitRegistration(BusinessItem):
     code = "unit_registration"
     name = "企业社会保险信息登记"
+    guide_hint = (
+        "已在市场监管部门登记注册但从未参保过的用人单位使用；单位基本信息由系统自市场"
+        "监管部门自动获取，参保信息根据单位性质默认险种，请补充单位银行信息及联系人信"
+        "息。已参保单位直接跳过此步骤。"
+    )
+    looks_up_person = False
+    fills_unit_uscc = True
     guide_section = "G §三.1"
     changes_insurance = False  # PER-2: stays open on the paused days
     needs_unit = True  # the unit's own account, after 实名注册 (PREP-1)
@@ -442,6 +449,8 @@ class UnitInfoRefresh(BusinessItem):
 
     code = "unit_info_refresh"
     name = "单位信息变更（同步市场监管登记信息）"
+    looks_up_person = False
+    fills_unit_uscc = True
     guide_section = "F Q7"
     changes_insurance = False
     needs_unit = True

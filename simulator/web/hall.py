@@ -58,9 +58,7 @@ from simulator.jobs import job_details, job_result_workbook, list_jobs, submit_a
 from simulator.web import platform
 from simulator.web.auth import UnitUser, login_redirect, signed_in
 from simulator.web.support import (
-    ITEM_HINTS,
     LOOKUP_FACTS,
-    NO_LOOKUP_ITEMS,
     hall_item,
     hall_items,
     item_form,
@@ -70,7 +68,6 @@ from simulator.web.support import (
     remedy_links,
     result_facts,
     show_problems,
-    tab_labels,
 )
 from simulator.workbooks import XLSX, template
 
@@ -101,7 +98,7 @@ def home(sandbox_id: str) -> ResponseReturnValue:
 def unit_business(sandbox_id: str) -> ResponseReturnValue:
     """单位办事 — 社会保险: the business items as entries."""
     items = hall_items(platform())
-    return render_template("hall/unit_business.html", items=items, hints=ITEM_HINTS)
+    return render_template("hall/unit_business.html", items=items)
 
 
 # --- an item's window: the single tab ------------------------------------------------------------
@@ -122,7 +119,7 @@ def item_page(sandbox_id: str, item_code: str) -> ResponseReturnValue:
         for f in section.fields
         if request.args.get(f.name, "").strip()
     }
-    if item.code in ("unit_registration", "unit_info_refresh"):
+    if item.fills_unit_uscc:
         values["uscc"] = user.uscc
     project = _project_lookup(sandbox_id, user) if item.code == PROJECT_WORKERS else None
     problems: list[Any] = []
@@ -143,14 +140,14 @@ def item_page(sandbox_id: str, item_code: str) -> ResponseReturnValue:
     return render_template(
         "hall/item.html",
         item=item,
-        tabs=tab_labels(item),
+        tabs=item.window_tabs,
         tab="single",
         sections=sections,
         values=values,
         problems=problems,
         problem_fields={p.field for p in problems if p.field},
-        hint=ITEM_HINTS.get(item.code, ""),
-        lookup=item.code not in NO_LOOKUP_ITEMS,
+        hint=item.guide_hint,
+        lookup=item.looks_up_person,
         lookup_facts=LOOKUP_FACTS,
         project=project,
         user=user,
@@ -226,11 +223,11 @@ def batch_page(sandbox_id: str, item_code: str) -> ResponseReturnValue:
     return render_template(
         "hall/batch.html",
         item=item,
-        tabs=tab_labels(item),
+        tabs=item.window_tabs,
         tab="batch",
         jobs=jobs,
         problems=problems,
-        hint=ITEM_HINTS.get(item.code, ""),
+        hint=item.guide_hint,
         notes=getattr(item, "batch_notes", ()),
         user=user,
     )

@@ -37,41 +37,6 @@ from simulator.web import platform
 REFUSAL_ACTION = "web_refused"
 COUNTER_PREFIX = "counter_"
 
-#: the single and batch tabs of each item's window, as the guide's screenshots name them
-TAB_LABELS: dict[str, tuple[str, str]] = {
-    "person_collection": ("采集申报", "批量采集申报"),
-    "employment_enrolment": ("增员申报", "批量增员申报"),
-    "person_enrolment": ("人员参保登记申报", "批量增员申报"),
-    "pre_registration": ("用工增员申报", "批量用工增员申报"),
-    "stop_insurance": ("减员申报", "批量减员申报"),
-    "project_workers": ("建筑施工人员参保登记", "批量建筑施工人员参保登记"),
-    "dispatch_transfer": ("调转申报", "批量调转申报"),
-    "base_adjustment": ("单笔调整", "缴费基数调整（上调）"),
-}
-DEFAULT_TABS = ("申报", "批量申报")
-
-#: what the guide writes under each item (G §三), shown as the item's hint
-ITEM_HINTS: dict[str, str] = {
-    "unit_registration": "已在市场监管部门登记注册但从未参保过的用人单位使用；单位基本信息由系统自市场监管部门自动获取，"
-    "参保信息根据单位性质默认险种，请补充单位银行信息及联系人信息。已参保单位直接跳过此步骤。",
-    "person_collection": "首次办理参保的职工，需先进行人员基础信息采集。此模块仅办理持有居民身份证的人员信息，"
-    "录入的信息将与公安部门进行比对，比对不成功的需至窗口办理。支持批量办理采集。",
-    "employment_enrolment": "提示：该业务只有符合 企业职工、个体工商户、老工伤人员、非全日制人员、多重工伤人员 可以办理。"
-    "超过六个月的补缴需要到柜台申请，网上只能补缴六个月内的。",
-    "person_enrolment": "提示：该业务只有符合 公务员/参公、事业编制职工、待安置军人、宗教教职人员、协保/内退人员、"
-    "乡村医生、超龄工伤、新业态工伤（常州）人员可以办理。",
-    "stop_insurance": "所有参保业务，经此模块办理停保，支持批量停保业务。停保时间默认为当前经办时间，不允许修改。",
-    "rollback": "每月11日至次月6日前，用人单位如有错办、误办参保的情形，可通过此模块办理回退。",
-    "base_adjustment": "如用人单位申报的缴费基数有误，对于上调的人员可经此办理，办理成功后自次月起执行新缴费基数；"
-    "如需向下调整缴费基数或往期缴费基数的，请携带相关材料至经办机构申请。",
-    "dispatch_transfer": "用于同一人力资源服务机构下实际用工单位之间参保人员的调转。",
-    "pre_registration": "每月7-10日暂停申报期间，用人单位可通过此模块进行参保预登记，防止职工发生工伤无保障。",
-    "project_workers": "以工程建设项目打包参加工伤保险的，人员工伤保险参保登记，"
-    "录入工程编码可查询当前项目参保人员的情况，新登记人员可批量办理。",
-}
-#: items whose 证件号码 is the look-up key of a known person (the 🔍 next to the field)
-NO_LOOKUP_ITEMS = frozenset({"person_collection", "unit_registration", "unit_info_refresh"})
-
 #: read-only facts the look-up fills in 人员基本信息 (guide §三.3's screen), label by key
 LOOKUP_FACTS: tuple[tuple[str, str], ...] = (
     ("gender", "性别"),
@@ -180,10 +145,6 @@ def hall_item(sim: Platform, code: str) -> BusinessItem:
     if code.startswith(COUNTER_PREFIX) or code not in sim.items:
         abort(404, description=f"未找到业务事项：{code}")
     return sim.items[code]
-
-
-def tab_labels(item: BusinessItem) -> tuple[str, str]:
-    return TAB_LABELS.get(item.code, DEFAULT_TABS)
 
 
 @dataclass
