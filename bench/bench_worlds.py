@@ -38,13 +38,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from simulator.generator import generate_world  # noqa: E402
+from simulator.memory import gc_paused  # noqa: E402
 from simulator.platform import Platform  # noqa: E402
 from simulator.worlds import (  # noqa: E402
     BATCH_SIZE,
     RowSink,
     allocate_ids,
     build_rows,
-    gc_paused,
     load_world_data,
     parse_world,
     validate_world,

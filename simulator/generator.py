@@ -145,7 +145,7 @@ def generate_world(
     the declaration calendar and parameters (default: a fresh in-memory one).
     ``progress`` is called with the number of units done since its last call.
     """
-    from simulator.worlds import gc_paused
+    from simulator.memory import gc_paused
 
     if city not in jiangsu_prefectures():
         raise ValueError(f"{city!r} is not a Jiangsu prefecture-level city code")

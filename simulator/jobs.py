@@ -407,25 +407,33 @@ def _new_owner() -> str:
 # --- reading ------------------------------------------------------------------------------------
 
 
+def _unit_job(
+    session: Session, sandbox_id: str, job_id: int, unit_id: int | None
+) -> tuple[BatchJob, dict[str, Any]] | None:
+    """The job and its per-row results so far (``None`` when it is not this unit's)."""
+    job = session.get(BatchJob, job_id)
+    if job is None or job.sandbox_id != sandbox_id or job.unit_id != unit_id:
+        return None
+    out = job_as_dict(job)
+    if job.state != STATE_DONE:
+        out["rows"] = [
+            row.result
+            for row in session.scalars(
+                select(QueuedJobRow)
+                .where(QueuedJobRow.batch_job_id == job_id, QueuedJobRow.state != ROW_PENDING)
+                .order_by(QueuedJobRow.row_number, QueuedJobRow.id)
+            )
+        ]
+    return job, out
+
+
 def job_details(
     platform: Platform, sandbox_id: str, job_id: int, *, unit_id: int | None
 ) -> dict[str, Any] | None:
     """One job with its per-row results so far (``None`` when it is not this unit's)."""
     with platform.db.transaction() as session:
-        job = session.get(BatchJob, job_id)
-        if job is None or job.sandbox_id != sandbox_id or job.unit_id != unit_id:
-            return None
-        out = job_as_dict(job)
-        if job.state != STATE_DONE:
-            out["rows"] = [
-                row.result
-                for row in session.scalars(
-                    select(QueuedJobRow)
-                    .where(QueuedJobRow.batch_job_id == job_id, QueuedJobRow.state != ROW_PENDING)
-                    .order_by(QueuedJobRow.row_number, QueuedJobRow.id)
-                )
-            ]
-        return out
+        found = _unit_job(session, sandbox_id, job_id, unit_id)
+        return found[1] if found is not None else None
 
 
 def job_result_workbook(
@@ -433,18 +441,17 @@ def job_result_workbook(
 ) -> tuple[str, bytes] | None:
     """结果下载: the file's rows with each row's result (``None`` when the job is not this
     unit's) and the name to download it under."""
-    job = job_details(platform, sandbox_id, job_id, unit_id=unit_id)
-    if job is None:
-        return None
-    item = platform.item(job["item"])
-    columns = item.batch_columns
     with platform.db.transaction() as session:
-        stored = session.get(BatchJob, job_id)
-        upload = session.get(UploadedFile, stored.file_id) if stored and stored.file_id else None
+        found = _unit_job(session, sandbox_id, job_id, unit_id)
+        if found is None:
+            return None
+        job, details = found
+        upload = session.get(UploadedFile, job.file_id) if job.file_id else None
         content = upload.content if upload is not None else b""
-    rows = list(read_rows(content, columns)) if content else []
-    stem = job["文件名称"].rsplit(".", 1)[0] or item.name
-    workbook = result_workbook(columns, rows, job["rows"], sheet_title=item.name)
+    item = platform.item(details["item"])
+    rows = list(read_rows(content, item.batch_columns)) if content else []
+    stem = details["文件名称"].rsplit(".", 1)[0] or item.name
+    workbook = result_workbook(item.batch_columns, rows, details["rows"], sheet_title=item.name)
     return f"{stem}_处理结果.xlsx", workbook
 
 

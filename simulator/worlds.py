@@ -91,7 +91,6 @@ __all__ = [
     "build_rows",
     "find_world",
     "first_parameter_month",
-    "gc_paused",
     "list_worlds",
     "load_world",
     "load_world_data",
