@@ -8,6 +8,7 @@ templates (insurance names, blanks for nothing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,8 +76,25 @@ def _present(found: dict[str, Any], paging: Paging) -> Page:
     return Page(found["total"], paging.page, paging.per_page, rows)
 
 
-def _core_page(paging: Paging) -> core.Page:
-    return core.Page(paging.page, paging.per_page)
+def _answer(
+    sim: Platform,
+    query: Callable[..., dict[str, Any]],
+    sandbox_id: str,
+    unit_id: int | None,
+    paging: Paging,
+    **filters: Any,
+) -> Page:
+    """A core query's page, asked in its own transaction; an empty text filter is none."""
+    with sim.db.transaction() as session:
+        found = query(
+            session,
+            sandbox_id,
+            unit_id,
+            page=core.Page(paging.page, paging.per_page),
+            **{key: (value or None) if isinstance(value, str) else value
+               for key, value in filters.items()},
+        )  # fmt: skip
+    return _present(found, paging)
 
 
 def insured_people(
@@ -91,29 +109,17 @@ def insured_people(
     status: str = "",
 ) -> Page:
     """参保信息 — 人员缴费基数 (Q-9: listed here = successfully insured)."""
-    with sim.db.transaction() as session:
-        found = core.insured_people(
-            session,
-            sandbox_id,
-            unit_id,
-            id_number=id_number or None,
-            name=name or None,
-            insurance_code=insurance_code or None,
-            status=status or None,
-            page=_core_page(paging),
-        )
-    return _present(found, paging)
+    return _answer(
+        sim, core.insured_people, sandbox_id, unit_id, paging,
+        id_number=id_number, name=name, insurance_code=insurance_code, status=status,
+    )  # fmt: skip
 
 
 def collection_notices(
     sim: Platform, sandbox_id: str, unit_id: int, paging: Paging, *, fee_month: str = ""
 ) -> Page:
     """缴费信息 — 单位征缴通知单 per settled month (Q-6)."""
-    with sim.db.transaction() as session:
-        found = core.collection_notices(
-            session, sandbox_id, unit_id, fee_month=fee_month or None, page=_core_page(paging)
-        )
-    return _present(found, paging)
+    return _answer(sim, core.collection_notices, sandbox_id, unit_id, paging, fee_month=fee_month)
 
 
 def monthly_details(
@@ -126,16 +132,10 @@ def monthly_details(
     id_number: str = "",
 ) -> Page:
     """缴费信息 — 人员月缴费明细 (Q-7)."""
-    with sim.db.transaction() as session:
-        found = core.monthly_details(
-            session,
-            sandbox_id,
-            unit_id,
-            fee_month=fee_month or None,
-            id_number=id_number or None,
-            page=_core_page(paging),
-        )
-    return _present(found, paging)
+    return _answer(
+        sim, core.monthly_details, sandbox_id, unit_id, paging,
+        fee_month=fee_month, id_number=id_number,
+    )  # fmt: skip
 
 
 def unit_businesses(
@@ -149,15 +149,7 @@ def unit_businesses(
     fee_month: str = "",
 ) -> Page:
     """单位办件: the unit's businesses with their state (Q-8); ``unit_id=None``: the sandbox's."""
-    with sim.db.transaction() as session:
-        found = core.unit_businesses(
-            session,
-            sandbox_id,
-            unit_id,
-            item=item or None,
-            state=state or None,
-            fee_month=fee_month or None,
-            page=_core_page(paging),
-            every_unit=unit_id is None,
-        )
-    return _present(found, paging)
+    return _answer(
+        sim, core.unit_businesses, sandbox_id, unit_id, paging,
+        item=item, state=state, fee_month=fee_month, every_unit=unit_id is None,
+    )  # fmt: skip
