@@ -61,6 +61,7 @@ from simulator.batch import done_row, failed_row
 from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor, BusinessContext, SandboxContext
 from simulator.contributions import clamp_base, monthly_contribution, round_money
+from simulator.db import json_text
 from simulator.db.models import (
     TRACE_ENTRY_REF,
     BatchJob,
@@ -84,6 +85,7 @@ from simulator.months import Month
 from simulator.parameters import ParameterSet, ParameterValue, ParameterView
 
 if TYPE_CHECKING:
+    from plugins.items.employment_enrolment import EnrolmentRules
     from simulator.periods import PeriodInfo
     from simulator.platform import Platform
     from simulator.variants import RuleVariant
@@ -308,22 +310,25 @@ class _Numbers:
         self._values[name] += 1
         return self._values[name]
 
-    def write(self) -> None:
+    def write(self, writer: RowWriter) -> None:
+        """The values handed out so far, stored (in order with the writer's inserts)."""
         counters = Counter.__table__
+        connection = writer.connection
         for name, value in self._values.items():
             stored = self._stored[name]
             if stored == value:
                 continue
             if stored is None:
-                self.session.execute(
-                    insert(counters).values(sandbox_id=self.sandbox_id, name=name, value=value)
+                statement = insert(counters).values(
+                    sandbox_id=self.sandbox_id, name=name, value=value
                 )
             else:
-                self.session.execute(
+                statement = (
                     update(counters)
                     .where(counters.c.sandbox_id == self.sandbox_id, counters.c.name == name)
                     .values(value=value)
                 )
+            writer.run(lambda statement=statement: connection.execute(statement))
             self._stored[name] = value
 
 
@@ -489,6 +494,11 @@ class BulkBatch:
         return not hook.apply_business.get_hookimpls() and not hook.business_done.get_hookimpls()
 
     # -- what an item provides ----------------------------------------------------------------
+    def validate(self, ctx: BulkContext, payload: dict[str, Any]) -> None:
+        """A row's rules: the item's own ``validate`` (an item may read what does not
+        depend on the row once per file, as long as each row's trace says so)."""
+        self.item.validate(ctx, payload)
+
     def preload(self, session: Session, sandbox_id: str, payloads: Sequence[dict[str, Any]]) -> Any:
         """The facts provider for ``BusinessContext.facts`` (``None``: the session)."""
         return None
@@ -514,7 +524,10 @@ class BulkBatch:
         """Every row of a checked file, in the caller's transaction; the per-row results."""
         run = _Run(self, session, sandbox_id, job, actor, channel)
         with gc_paused():  # millions of small objects and no reference cycles
-            return run.process(payloads, consulted)
+            try:
+                return run.process(payloads, consulted)
+            finally:
+                run.writer.close()
 
 
 class _Run:
@@ -545,8 +558,8 @@ class _Run:
         dialect = session.get_bind().dialect
         serializer = getattr(dialect, "_json_serializer", None) or json.dumps
         self.dumps: Callable[[Any], str] = serializer
-        #: the trace is joined from cached entry texts when the serializer is json.dumps
-        self.fast_trace = serializer is json.dumps
+        #: the trace is joined from cached entry texts when the serializer is a known one
+        self.fast_trace = serializer in (json.dumps, json_text)
         self.shared = _Shared(
             platform.parameters_for(self.city),
             variant,
@@ -563,7 +576,7 @@ class _Run:
             self.gate = NOT_GRANTED.refuse(item=item.name)
         elif period.paused and item.changes_insurance and not item.allowed_when_paused:
             self.gate = variant.closed_error.refuse()
-        self.writer = RowWriter(session.connection())
+        self.writer = RowWriter(session.connection(), background=True)
 
     def process(
         self,
@@ -587,7 +600,7 @@ class _Run:
                 continue
             ctx = self._context(answers, facts)
             try:
-                self.item.validate(ctx, payload)
+                self.bulk.validate(ctx, payload)
                 problems = [
                     problem
                     for found in hook.validate_business(
@@ -691,7 +704,7 @@ class _Run:
                 recorder.record_inserts(str(row.table.name), [row.id])
             effects += recorder.effects
         self.writer.insert(BusinessEffect.__table__, effects, want_ids=False)
-        self.shared.numbers.write()
+        self.shared.numbers.write(self.writer)
         for done in pending:
             results[done.index] = done_row(
                 done.row_number, done.business_no, done.result.message, done.result.data
@@ -721,6 +734,10 @@ class EnrolmentBulk(BulkBatch):
 
     def __init__(self, item: BusinessItem, platform: Platform) -> None:
         super().__init__(item, platform)
+        #: the rules of I3 read once for the file (or why they refuse every row), and the
+        #: trace entries of what they read, replayed on every row
+        self._rules: EnrolmentRules | Refused | None = None
+        self._rules_read: tuple[tuple[dict[str, Any], int], ...] = ()
         self._amounts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._rates: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._bases: dict[tuple[int, str], Decimal] = {}
@@ -732,6 +749,28 @@ class EnrolmentBulk(BulkBatch):
         if type(item).apply is not EmploymentEnrolment.apply or not cls.usable(platform):
             return None
         return cls(item, platform)
+
+    def validate(self, ctx: BulkContext, payload: dict[str, Any]) -> None:
+        """``EmploymentEnrolment.validate``, with ``EnrolmentRules.read`` done once."""
+        from plugins.items.employment_enrolment import EnrolmentRules
+
+        rules = self._rules
+        if rules is None:  # the first row reads them, traced as usual
+            assert ctx.shared is not None
+            before = len(ctx.trace)
+            try:
+                rules = self._rules = EnrolmentRules.read(ctx)
+            except Refused as refused:
+                rules = self._rules = refused
+            refs = ctx.shared.entry_refs
+            self._rules_read = tuple(
+                (entry, refs[id(entry)][1][TRACE_ENTRY_REF]) for entry in ctx.trace[before:]
+            )
+        else:
+            ctx.replay(self._rules_read)
+        if isinstance(rules, Refused):
+            raise rules
+        ctx.scratch["plan"] = rules.check(ctx, payload)
 
     def preload(
         self, session: Session, sandbox_id: str, payloads: Sequence[dict[str, Any]]

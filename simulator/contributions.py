@@ -43,8 +43,10 @@ __all__ = [
     "WORK_INJURY_CLASS_RATES_PATH",
     "WORK_INJURY_FLOATING_TIERS_PATH",
     "BaseDecision",
+    "BaseLimits",
     "InsuranceNotHandled",
     "MonthlyContribution",
+    "base_limits",
     "clamp_base",
     "monthly_contribution",
     "round_money",
@@ -102,12 +104,28 @@ class BaseDecision:
         return self.adjustment is not None
 
 
-def clamp_base(declared: Decimal, params: ParameterView) -> BaseDecision:
-    """PER-3 封顶保底: clamp a declared contribution base to the floor and ceiling in
-    force on ``params.on_date``; a base exactly on the floor or ceiling is kept as is."""
-    declared = _decimal(declared, "declared")
-    if declared < 0:
-        raise ValueError(f"a contribution base cannot be negative: {declared}")
+@dataclass(frozen=True)
+class BaseLimits:
+    """The contribution base floor and ceiling in force on a day (PER-3)."""
+
+    floor: Decimal
+    ceiling: Decimal
+
+    def clamp(self, declared: Decimal) -> BaseDecision:
+        """PER-3 封顶保底: a declared base clamped to the floor and ceiling; a base
+        exactly on the floor or ceiling is kept as is."""
+        declared = _decimal(declared, "declared")
+        if declared < 0:
+            raise ValueError(f"a contribution base cannot be negative: {declared}")
+        if declared < self.floor:
+            return BaseDecision(declared, self.floor, self.floor, self.ceiling, RAISED_TO_FLOOR)
+        if declared > self.ceiling:
+            return BaseDecision(declared, self.ceiling, self.floor, self.ceiling, CUT_TO_CEILING)
+        return BaseDecision(declared, declared, self.floor, self.ceiling, None)
+
+
+def base_limits(params: ParameterView) -> BaseLimits:
+    """The floor and ceiling in force on ``params.on_date`` (both read, so both traced)."""
     floor = _decimal(params.value(FLOOR_PATH), FLOOR_PATH)
     ceiling = _decimal(params.value(CEILING_PATH), CEILING_PATH)
     if floor > ceiling:
@@ -116,11 +134,16 @@ def clamp_base(declared: Decimal, params: ParameterView) -> BaseDecision:
             f"contribution base floor {floor} is above the ceiling {ceiling} "
             f"on {params.on_date.isoformat()}"
         )
-    if declared < floor:
-        return BaseDecision(declared, floor, floor, ceiling, RAISED_TO_FLOOR)
-    if declared > ceiling:
-        return BaseDecision(declared, ceiling, floor, ceiling, CUT_TO_CEILING)
-    return BaseDecision(declared, declared, floor, ceiling, None)
+    return BaseLimits(floor, ceiling)
+
+
+def clamp_base(declared: Decimal, params: ParameterView) -> BaseDecision:
+    """PER-3 封顶保底: clamp a declared contribution base to the floor and ceiling in
+    force on ``params.on_date``; a base exactly on the floor or ceiling is kept as is."""
+    declared = _decimal(declared, "declared")
+    if declared < 0:
+        raise ValueError(f"a contribution base cannot be negative: {declared}")
+    return base_limits(params).clamp(declared)
 
 
 @dataclass(frozen=True)

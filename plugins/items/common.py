@@ -240,7 +240,13 @@ def active_relations(ctx: BusinessContext, person: Person) -> list[InsuredRelati
 
 
 def retirement_age(ctx: BusinessContext, person: Person, *, female_cadre: bool) -> int:
-    ages = ctx.parameters().value("retirement.ages")
+    return retirement_limit(
+        ctx.parameters().value("retirement.ages"), person, female_cadre=female_cadre
+    )
+
+
+def retirement_limit(ages: dict[str, Any], person: Any, *, female_cadre: bool) -> int:
+    """The statutory retirement age of a person, from the ``retirement.ages`` table."""
     if person.gender == "男":
         return int(ages["male"])
     return int(ages["female_cadre" if female_cadre else "female_worker"])

@@ -11,7 +11,8 @@ refusal comes from the person's data: see ``plugins/items/common.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,11 +22,12 @@ from plugins.items.common import text
 from simulator import hookimpl
 from simulator.backpay import BackpayLine, BackpayPlan, generate_backpay, plan_backpay
 from simulator.context import BusinessContext
-from simulator.contributions import BaseDecision, clamp_base
+from simulator.contributions import BaseDecision, BaseLimits, base_limits
 from simulator.db.models import Employment, InsuredRelation, Person, Unit
 from simulator.errors import INVALID_INPUT, ErrorSpec
 from simulator.items import BusinessItem, FormField, ItemResult
 from simulator.months import Month
+from simulator.variants import RuleVariant
 from simulator.workbooks import Column
 
 NAME_MISMATCH = ErrorSpec(
@@ -63,6 +65,169 @@ class EnrolmentPlan:
     contract_end: date | None
     base: BaseDecision
     backpay: BackpayPlan
+
+
+def insurance_for(identity: dict[str, Any], unit_insurance: Sequence[str]) -> list[str]:
+    """The insurance types an identity implies at a unit (I3-1, I4-1)."""
+    codes = identity["insurance_codes"]
+    wanted = list(unit_insurance) if codes == "unit" else list(codes)
+    return [code for code in wanted if code in unit_insurance] or list(wanted)
+
+
+@dataclass
+class EnrolmentRules:
+    """The rules of I3 with what they read before they look at a row: the unit's facts
+    and the parameters in force — today's code tables, identities and retirement ages,
+    and the fee month's base floor and ceiling (PER-3).
+
+    :meth:`read` reads them (so the business's trace lists them) once per business; a
+    batch file reads them once for all its rows (``simulator.bulk``), and :meth:`check`
+    is then only what depends on the row and the person.
+    """
+
+    unit_id: int
+    unit_is_hr_agency: bool
+    unit_insurance: tuple[str, ...]
+    contract_reasons: dict[str, str]
+    contract_types: dict[str, str]
+    job_types: dict[str, str]
+    identities: dict[str, Any]
+    retirement_ages: dict[str, Any]
+    fee_month: Month
+    limits: BaseLimits
+    variant: RuleVariant
+    _plans: dict[int, BackpayPlan] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, ctx: BusinessContext, fee_month: Month | None = None) -> EnrolmentRules:
+        unit = ctx.unit
+        assert unit is not None  # the pipeline refuses a business without a unit
+        if unit.status != "参保" or not unit.insurance_list():
+            raise common.UNIT_NOT_INSURED.refuse()
+        params = ctx.parameters()
+        current = fee_month or ctx.fee_month
+        return cls(
+            unit_id=unit.id,
+            unit_is_hr_agency=unit.is_hr_agency,
+            unit_insurance=tuple(unit.insurance_list()),
+            contract_reasons=params.value("codes.contract_reasons"),
+            contract_types=params.value("codes.contract_types"),
+            job_types=params.value("codes.job_types"),
+            identities=params.children("identities"),
+            retirement_ages=params.value("retirement.ages"),
+            fee_month=current,
+            limits=base_limits(ctx.parameters(current)),
+            variant=ctx.variant,
+        )
+
+    def check(self, ctx: BusinessContext, payload: dict[str, Any]) -> EnrolmentPlan:
+        """Every rule of I3 that depends on the row and the person, in the order the
+        platform reports them (the first that fails is the refusal)."""
+        common.require(
+            payload,
+            {
+                "id_number": "证件号码",
+                "contract_reason": "合同增加原因",
+                "contract_start": "劳动合同开始日期",
+                "job_type": "岗位工种",
+            },
+        )
+        self._check_dispatch_fields(payload)
+        id_number = common.check_id_number(payload)
+        common.check_choice(payload, "contract_reason", "合同增加原因", self.contract_reasons)
+        common.check_choice(payload, "contract_type", "合同类别", self.contract_types)
+        common.check_choice(payload, "job_type", "岗位工种", self.job_types)
+        contract_start = common.parse_date(payload, "contract_start", "劳动合同开始日期")
+        contract_end = common.parse_date(payload, "contract_end", "劳动合同终止日期")
+        assert contract_start is not None
+        if contract_end is not None and contract_end < contract_start:
+            raise INVALID_INPUT.refuse(
+                field="contract_end", message="劳动合同终止日期不能早于开始日期"
+            )
+        declared = common.parse_money(payload, "base", "缴费基数")
+
+        person = common.find_person(ctx, id_number, text(payload, "person_no"))
+        name = text(payload, "name")
+        if name and name != person.name:
+            raise NAME_MISMATCH.refuse(field="name")
+        identity = text(payload, "identity") or DEFAULT_IDENTITY
+        identities = self.identities
+        if identity not in identities or identities[identity]["item"] != EmploymentEnrolment.code:
+            raise common.NO_FITTING_IDENTITY.refuse(field="identity")
+        insurance_codes = insurance_for(identities[identity], self.unit_insurance)
+
+        if not person.hukou_nature:
+            raise common.HUKOU_NATURE_EMPTY.refuse(field="id_number")
+        active = common.active_relations(ctx, person)
+        if any(r.kind == "flexible" for r in active):
+            raise common.FLEXIBLE_INSURED.refuse(field="id_number")
+        if any(r.unit_id == self.unit_id for r in active):
+            raise common.ALREADY_INSURED_HERE.refuse(field="id_number")
+        self._check_identity_fits(ctx, person, payload, active, insurance_codes)
+        if "110" in insurance_codes and any(
+            r.insurance_code == "110" and r.unit_id != self.unit_id for r in active
+        ):
+            raise common.PENSION_ACTIVE_ELSEWHERE.refuse(field="id_number")
+
+        start = Month.of(contract_start)
+        current = self.fee_month
+        if start > current:
+            raise common.CONTRACT_NOT_STARTED.refuse(field="contract_start", fee_month=current)
+        ctx.note("contribution start month = labour-contract start month", behaviour_id="PER-6",
+                 start_month=str(start))  # fmt: skip
+        backpay = self._plans.get(start.index)
+        if backpay is None:
+            backpay = self._plans[start.index] = plan_backpay(start, current, self.variant)
+        if "210" in insurance_codes:
+            paid = [m for m in common.benefit_months_after(ctx, person, start) if m <= str(current)]
+            if paid:
+                raise common.BENEFIT_PAID.refuse(field="contract_start")
+        base = self.limits.clamp(declared if declared is not None else Decimal(0))
+        if declared is None:
+            ctx.note("no base declared: the floor applies", behaviour_id="PER-3")
+        return EnrolmentPlan(
+            person, identity, insurance_codes, start, contract_start, contract_end, base, backpay
+        )
+
+    def _check_dispatch_fields(self, payload: dict[str, Any]) -> None:
+        """I3-11: only HR-service agencies enter dispatch facts, and they must."""
+        filled = [key for key in HR_FIELDS if text(payload, key)]
+        if not self.unit_is_hr_agency:
+            if filled:
+                raise common.HR_FIELDS_NOT_ALLOWED.refuse(field=filled[0])
+            return
+        missing = [
+            label
+            for key, label in HR_FIELDS.items()
+            if key != "dispatch_type" and not text(payload, key)
+        ]
+        if missing:
+            raise common.HR_FIELDS_REQUIRED.refuse(
+                field="dispatch_employer_no", labels="、".join(missing)
+            )
+
+    def _check_identity_fits(
+        self,
+        ctx: BusinessContext,
+        person: Person,
+        payload: dict[str, Any],
+        active: list[InsuredRelation],
+        insurance_codes: list[str],
+    ) -> None:
+        """I3-6: past retirement age, drawing a pension, or still insured elsewhere for every type."""
+        female_cadre = text(payload, "female_cadre") in ("1", "是", "Y", "y", "true")
+        limit = common.retirement_limit(self.retirement_ages, person, female_cadre=female_cadre)
+        age = common.age_on(person.birth_date, ctx.today)
+        if age >= limit:
+            ctx.note("past statutory retirement age", behaviour_id="I3-6", age=age, limit=limit)
+            raise common.NO_FITTING_IDENTITY.refuse(field="id_number")
+        if person.draws_pension:
+            ctx.note("draws a pension", behaviour_id="I3-6")
+            raise common.NO_FITTING_IDENTITY.refuse(field="id_number")
+        elsewhere = {r.insurance_code for r in active if r.unit_id is not None}
+        if insurance_codes and set(insurance_codes) <= elsewhere:
+            ctx.note("still insured at the former unit for every type", behaviour_id="I3-6")
+            raise common.NO_FITTING_IDENTITY.refuse(field="id_number")
 
 
 class EmploymentEnrolment(BusinessItem):
@@ -146,123 +311,11 @@ class EmploymentEnrolment(BusinessItem):
         self, ctx: BusinessContext, payload: dict[str, Any], *, fee_month: Month | None = None
     ) -> EnrolmentPlan:
         """Every rule of I3, for the current fee month (or ``fee_month``: 预登记 looks ahead)."""
-        unit = ctx.unit
-        assert unit is not None  # the pipeline refuses a business without a unit
-        if unit.status != "参保" or not unit.insurance_list():
-            raise common.UNIT_NOT_INSURED.refuse()
-        params = ctx.parameters()
-        common.require(
-            payload,
-            {
-                "id_number": "证件号码",
-                "contract_reason": "合同增加原因",
-                "contract_start": "劳动合同开始日期",
-                "job_type": "岗位工种",
-            },
-        )
-        self._check_dispatch_fields(unit, payload)
-        id_number = common.check_id_number(payload)
-        common.check_choice(
-            payload, "contract_reason", "合同增加原因", params.value("codes.contract_reasons")
-        )
-        common.check_choice(
-            payload, "contract_type", "合同类别", params.value("codes.contract_types")
-        )
-        common.check_choice(payload, "job_type", "岗位工种", params.value("codes.job_types"))
-        contract_start = common.parse_date(payload, "contract_start", "劳动合同开始日期")
-        contract_end = common.parse_date(payload, "contract_end", "劳动合同终止日期")
-        assert contract_start is not None
-        if contract_end is not None and contract_end < contract_start:
-            raise INVALID_INPUT.refuse(
-                field="contract_end", message="劳动合同终止日期不能早于开始日期"
-            )
-        declared = common.parse_money(payload, "base", "缴费基数")
-
-        person = common.find_person(ctx, id_number, text(payload, "person_no"))
-        if text(payload, "name") and text(payload, "name") != person.name:
-            raise NAME_MISMATCH.refuse(field="name")
-        identity = text(payload, "identity") or DEFAULT_IDENTITY
-        identities = params.children("identities")
-        if identity not in identities or identities[identity]["item"] != self.code:
-            raise common.NO_FITTING_IDENTITY.refuse(field="identity")
-        insurance_codes = self.insurance_for(identities[identity], unit)
-
-        if not person.hukou_nature:
-            raise common.HUKOU_NATURE_EMPTY.refuse(field="id_number")
-        active = common.active_relations(ctx, person)
-        if any(r.kind == "flexible" for r in active):
-            raise common.FLEXIBLE_INSURED.refuse(field="id_number")
-        if any(r.unit_id == unit.id for r in active):
-            raise common.ALREADY_INSURED_HERE.refuse(field="id_number")
-        self._check_identity_fits(ctx, person, payload, active, insurance_codes)
-        elsewhere = {r.insurance_code for r in active if r.unit_id != unit.id}
-        if "110" in insurance_codes and "110" in elsewhere:
-            raise common.PENSION_ACTIVE_ELSEWHERE.refuse(field="id_number")
-
-        start = Month.of(contract_start)
-        current = fee_month or ctx.fee_month
-        if start > current:
-            raise common.CONTRACT_NOT_STARTED.refuse(field="contract_start", fee_month=current)
-        ctx.note("contribution start month = labour-contract start month", behaviour_id="PER-6",
-                 start_month=str(start))  # fmt: skip
-        backpay = plan_backpay(start, current, ctx.variant)
-        if "210" in insurance_codes:
-            paid = [m for m in common.benefit_months_after(ctx, person, start) if m <= str(current)]
-            if paid:
-                raise common.BENEFIT_PAID.refuse(field="contract_start")
-        base = clamp_base(declared if declared is not None else Decimal(0), ctx.parameters(current))
-        if declared is None:
-            ctx.note("no base declared: the floor applies", behaviour_id="PER-3")
-        return EnrolmentPlan(
-            person, identity, insurance_codes, start, contract_start, contract_end, base, backpay
-        )
+        return EnrolmentRules.read(ctx, fee_month).check(ctx, payload)
 
     @staticmethod
     def insurance_for(identity: dict[str, Any], unit: Unit) -> list[str]:
-        codes = identity["insurance_codes"]
-        wanted = unit.insurance_list() if codes == "unit" else list(codes)
-        return [code for code in wanted if code in unit.insurance_list()] or list(wanted)
-
-    @staticmethod
-    def _check_dispatch_fields(unit: Unit, payload: dict[str, Any]) -> None:
-        """I3-11: only HR-service agencies enter dispatch facts, and they must."""
-        filled = [key for key in HR_FIELDS if text(payload, key)]
-        if not unit.is_hr_agency:
-            if filled:
-                raise common.HR_FIELDS_NOT_ALLOWED.refuse(field=filled[0])
-            return
-        missing = [
-            label
-            for key, label in HR_FIELDS.items()
-            if key != "dispatch_type" and not text(payload, key)
-        ]
-        if missing:
-            raise common.HR_FIELDS_REQUIRED.refuse(
-                field="dispatch_employer_no", labels="、".join(missing)
-            )
-
-    @staticmethod
-    def _check_identity_fits(
-        ctx: BusinessContext,
-        person: Person,
-        payload: dict[str, Any],
-        active: list[InsuredRelation],
-        insurance_codes: list[str],
-    ) -> None:
-        """I3-6: past retirement age, drawing a pension, or still insured elsewhere for every type."""
-        female_cadre = text(payload, "female_cadre") in ("1", "是", "Y", "y", "true")
-        limit = common.retirement_age(ctx, person, female_cadre=female_cadre)
-        age = common.age_on(person.birth_date, ctx.today)
-        if age >= limit:
-            ctx.note("past statutory retirement age", behaviour_id="I3-6", age=age, limit=limit)
-            raise common.NO_FITTING_IDENTITY.refuse(field="id_number")
-        if person.draws_pension:
-            ctx.note("draws a pension", behaviour_id="I3-6")
-            raise common.NO_FITTING_IDENTITY.refuse(field="id_number")
-        elsewhere = {r.insurance_code for r in active if r.unit_id is not None}
-        if insurance_codes and set(insurance_codes) <= elsewhere:
-            ctx.note("still insured at the former unit for every type", behaviour_id="I3-6")
-            raise common.NO_FITTING_IDENTITY.refuse(field="id_number")
+        return insurance_for(identity, unit.insurance_list())
 
     # -- the effects ---------------------------------------------------------------------------------
     def apply(self, context: BusinessContext, payload: dict[str, Any]) -> ItemResult:

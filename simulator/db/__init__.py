@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -16,6 +18,16 @@ from simulator.db.models import Base
 import mocks.models  # noqa: F401  isort: skip
 from simulator.db import jobs, projects  # noqa: F401  isort: skip  (issue 6 tables)
 from simulator.db import records  # noqa: F401  isort: skip  (issue 9: 权益记录单)
+
+
+def json_text(value: Any) -> str:
+    """JSON columns' text: UTF-8 as is (not ``\\uXXXX``), by orjson.
+
+    A batch stores tens of thousands of 办件 (payload, result, trace) at once; orjson
+    writes them about ten times faster than ``json.dumps`` and the Chinese text at half
+    the size.  Non-string keys become strings, as ``json.dumps`` makes them.
+    """
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def sqlite_url(path: Path) -> str:
@@ -30,6 +42,7 @@ def make_engine(url: str) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             poolclass=StaticPool if in_memory else None,
+            json_serializer=json_text,
         )
 
         @event.listens_for(engine, "connect")
@@ -42,7 +55,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
 
 
 class Database:
