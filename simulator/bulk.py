@@ -64,6 +64,7 @@ from simulator.contributions import clamp_base, monthly_contribution, round_mone
 from simulator.db import json_text
 from simulator.db.models import (
     TRACE_ENTRY_REF,
+    Base,
     BatchJob,
     BenefitPayment,
     Business,
@@ -92,6 +93,9 @@ if TYPE_CHECKING:
 
 #: valid rows whose effects are inserted together (one executemany per table and chunk)
 CHUNK_ROWS = 2000
+BUSINESSES = Business.__table__
+#: tables in the order their rows can be inserted (a row after those it refers to)
+INSERT_ORDER = list(Base.metadata.sorted_tables)
 #: values in one ``IN (…)`` list of the preloading queries (SQLite allows 32,766 variables)
 IN_CHUNK = 5000
 
@@ -189,7 +193,7 @@ class PreloadedFacts:
         """A relation made by an earlier row of the file (active: status 1, no stop month)."""
         if person_id not in self._relations:
             self._load_situations([person_id])
-        record = SimpleNamespace(id=None, stop_month=None, note="", **values)
+        record = SimpleNamespace(**{"stop_month": None, "note": "", **values})
         self._relations[person_id].append(record)
 
 
@@ -348,6 +352,7 @@ class _Shared:
         self.period = period
         self.numbers = numbers
         self.dumps = dumps
+        self.ids: _Ids | None = None
         self._views: dict[date, _MemoView] = {}
         #: a parameter value's trace entry and a key telling equal entries apart, by id
         self.trace_entries: dict[int, tuple[dict[str, Any], int]] = {}
@@ -398,6 +403,8 @@ class BulkContext(BusinessContext):
 
     shared: _Shared | None = None
     traced: set[int] = field(default_factory=set)
+    #: the id of the row's business (办件), once the row is valid
+    business_id: int | None = None
 
     @property
     def variant(self) -> RuleVariant:  # type: ignore[override]
@@ -437,30 +444,34 @@ class BulkContext(BusinessContext):
         assert self.shared is not None
         return self.shared.numbers.next(name)
 
+    def new_ids(self, table: Table, count: int) -> list[int]:
+        """Ids for rows this row's business inserts (written with its chunk)."""
+        assert self.shared is not None and self.shared.ids is not None
+        return self.shared.ids.take(table, count)
+
 
 # --- the generic run ---------------------------------------------------------------------------
 
 
-class _Pending:
-    """A row to insert.  ``links`` are columns that take another pending row's id (that
-    row is inserted first: ``depth`` orders them); ``business_columns`` take the id of
-    the row's own business (办件)."""
+#: a table's new rows, each with its ``id`` (see ``BulkContext.new_ids``)
+Inserts = list[tuple[Table, list[dict[str, Any]]]]
 
-    __slots__ = ("business_columns", "depth", "id", "links", "table", "values")
 
-    def __init__(
-        self,
-        table: Table,
-        values: dict[str, Any],
-        links: tuple[tuple[str, _Pending], ...] = (),
-        business_columns: tuple[str, ...] = (),
-    ) -> None:
-        self.table = table
-        self.values = values
-        self.links = links
-        self.business_columns = business_columns
-        self.depth: int = 1 + max(row.depth for _, row in links) if links else 0
-        self.id: int | None = None
+class _Ids:
+    """New ids per table, drawn from the writer in blocks and handed out in order."""
+
+    def __init__(self, writer: RowWriter, block: int) -> None:
+        self.writer = writer
+        self.block = block
+        self._free: dict[str, list[int]] = {}
+
+    def take(self, table: Table, count: int) -> list[int]:
+        free = self._free.setdefault(table.name, [])
+        if len(free) < count:
+            free += self.writer.allocate_ids(table, max(self.block, count - len(free)))
+        taken = free[:count]
+        del free[:count]
+        return taken
 
 
 @dataclass
@@ -471,10 +482,10 @@ class _Done:
     row_number: int
     payload: dict[str, Any]
     context: BulkContext
+    business_id: int
     business_no: str
     result: ItemResult
-    rows: list[_Pending]
-    business_id: int | None = None
+    inserts: Inserts
 
 
 class BulkBatch:
@@ -503,10 +514,10 @@ class BulkBatch:
         """The facts provider for ``BusinessContext.facts`` (``None``: the session)."""
         return None
 
-    def effects(
-        self, ctx: BulkContext, payload: dict[str, Any]
-    ) -> tuple[ItemResult, list[_Pending]]:
-        """What a valid row reports and inserts (in the order the pipeline records them)."""
+    def effects(self, ctx: BulkContext, payload: dict[str, Any]) -> tuple[ItemResult, Inserts]:
+        """What a valid row reports and inserts, in the order the pipeline records them;
+        each row has its ``id`` (``ctx.new_ids``) and refers to the row's business by
+        ``ctx.business_id``."""
         raise NotImplementedError
 
     # -- the run ------------------------------------------------------------------------------
@@ -577,6 +588,7 @@ class _Run:
         elif period.paused and item.changes_insurance and not item.allowed_when_paused:
             self.gate = variant.closed_error.refuse()
         self.writer = RowWriter(session.connection(), background=True)
+        self.shared.ids = _Ids(self.writer, CHUNK_ROWS)
 
     def process(
         self,
@@ -615,8 +627,14 @@ class _Run:
                 results.append(failed_row(row_number, refused.problems, columns))
                 continue
             business_no = f"{ctx.today:%Y%m%d}{ctx.next_number('business'):08d}"
-            result, rows = self.bulk.effects(ctx, payload)
-            pending.append(_Done(len(results), row_number, payload, ctx, business_no, result, rows))
+            business_id = ctx.business_id = ctx.new_ids(BUSINESSES, 1)[0]
+            result, inserts = self.bulk.effects(ctx, payload)
+            pending.append(
+                _Done(
+                    len(results), row_number, payload, ctx, business_id, business_no, result,
+                    inserts,
+                )
+            )  # fmt: skip
             results.append({})  # filled in when its chunk is written
             if len(pending) >= CHUNK_ROWS:
                 self._write(pending, results)
@@ -660,6 +678,7 @@ class _Run:
         dumps = self.dumps
         businesses = [
             {
+                "id": done.business_id,
                 "sandbox_id": self.sandbox_id,
                 "business_no": done.business_no,
                 "item_code": self.item.code,
@@ -685,47 +704,31 @@ class _Run:
             }
             for done in pending
         ]
-        ids = self.writer.insert(
-            Business.__table__, businesses, json_text=("payload", "result", "trace")
-        )
-        for done, business_id in zip(pending, ids, strict=True):
-            done.business_id = business_id
-            for row in done.rows:
-                for column in row.business_columns:
-                    row.values[column] = business_id
-        self._insert_linked([row for done in pending for row in done.rows])
+        tables: dict[Table, list[dict[str, Any]]] = {BUSINESSES: businesses}
         effects: list[dict[str, Any]] = []
         for done in pending:  # recorded as the pipeline records them (runs of ids merged)
-            assert done.business_id is not None
             recorder = EffectRecorder(self.session, self.sandbox_id, done.business_id)
-            for row in done.rows:
-                assert row.id is not None
+            for table, rows in done.inserts:
+                tables.setdefault(table, []).extend(rows)
                 # str(): not quoted_name, which sqlite3 adapts
-                recorder.record_inserts(str(row.table.name), [row.id])
+                recorder.record_inserts(str(table.name), [row["id"] for row in rows])
             effects += recorder.effects
-        self.writer.insert(BusinessEffect.__table__, effects, want_ids=False)
+        tables[BusinessEffect.__table__] = effects
+        for table in sorted(tables, key=INSERT_ORDER.index):  # a row after those it refers to
+            json_text = ("payload", "result", "trace") if table is BUSINESSES else ()
+            self.writer.insert(table, tables[table], json_text=json_text, want_ids=False)
         self.shared.numbers.write(self.writer)
         for done in pending:
             results[done.index] = done_row(
                 done.row_number, done.business_no, done.result.message, done.result.data
             )
 
-    def _insert_linked(self, rows: list[_Pending]) -> None:
-        """Insert by depth (a row after those it links to), one executemany per table;
-        the ids come back in parameter order."""
-        groups: dict[tuple[int, Table], list[_Pending]] = {}
-        for row in rows:
-            groups.setdefault((row.depth, row.table), []).append(row)
-        for (_, table), group in sorted(groups.items(), key=lambda item: item[0][0]):
-            for row in group:
-                for column, linked in row.links:
-                    row.values[column] = linked.id
-            ids = self.writer.insert(table, [row.values for row in group])
-            for row, row_id in zip(group, ids, strict=True):
-                row.id = row_id
-
 
 # --- 用人单位用工参保登记 --------------------------------------------------------------------------
+
+EMPLOYMENTS = Employment.__table__
+RELATIONS = InsuredRelation.__table__
+LINES = ContributionLine.__table__
 
 
 class EnrolmentBulk(BulkBatch):
@@ -785,9 +788,7 @@ class EnrolmentBulk(BulkBatch):
                 continue  # the row will be refused for it
         return PreloadedFacts.load(session, sandbox_id, numbers)
 
-    def effects(
-        self, ctx: BulkContext, payload: dict[str, Any]
-    ) -> tuple[ItemResult, list[_Pending]]:
+    def effects(self, ctx: BulkContext, payload: dict[str, Any]) -> tuple[ItemResult, Inserts]:
         from plugins.items.employment_enrolment import (
             SEPARATE_BACKPAY_NOTICE,
             EmploymentEnrolment,
@@ -798,56 +799,61 @@ class EnrolmentBulk(BulkBatch):
         )
 
         plan: EnrolmentPlan = ctx.scratch.get("plan") or self.item.check(ctx, payload)  # type: ignore[attr-defined]
-        employment = _Pending(Employment.__table__, employment_values(ctx, payload, plan))
+        employment = employment_values(ctx, payload, plan)
+        (employment["id"],) = ctx.new_ids(EMPLOYMENTS, 1)
         relations = []
-        for code in plan.insurance_codes:
-            values = relation_values(ctx, plan, code, None)
-            relations.append(
-                _Pending(InsuredRelation.__table__, values, (("employment_id", employment),))
-            )
+        relation_ids = ctx.new_ids(RELATIONS, len(plan.insurance_codes))
+        for code, relation_id in zip(plan.insurance_codes, relation_ids, strict=True):
+            values = relation_values(ctx, plan, code, employment["id"])
+            values["id"] = relation_id
+            relations.append(values)
             if ctx.facts is not None:  # later rows of the file see this registration
-                ctx.facts.add_relation(plan.person.id, dict(values))
+                ctx.facts.add_relation(plan.person.id, values)
         notices: list[dict[str, Any]] = []
+        inserts: Inserts = [(EMPLOYMENTS, [employment]), (RELATIONS, relations)]
         if ctx.variant.backpay_path == EmploymentEnrolment.name:
             lines, line_rows = self._backpay(
                 ctx, relations, plan.backpay.online, plan.base.declared
             )
             notices += [n for n in [plan.backpay.notice()] if n]
+            if line_rows:
+                inserts.append((LINES, line_rows))
         else:  # PER-7: the old system paid back through its own module
-            lines, line_rows = [], []
+            lines = []
             if plan.start < plan.backpay.current:
                 notices.append(SEPARATE_BACKPAY_NOTICE)
                 ctx.note("back pay through its own path", behaviour_id="PER-7")
-        return enrolment_result(plan, lines, notices), [employment, *relations, *line_rows]
+        return enrolment_result(plan, lines, notices), inserts
 
     def _backpay(
         self,
         ctx: BulkContext,
-        relations: list[_Pending],
+        relations: list[dict[str, Any]],
         months: tuple[Month, ...],
         declared_base: Decimal,
-    ) -> tuple[list[BackpayLine], list[_Pending]]:
+    ) -> tuple[list[BackpayLine], list[dict[str, Any]]]:
         """``simulator.backpay.generate_backpay`` as rows: the same months, bases, amounts,
         grouping into lines and 补退流水号, and the same trace."""
         unit = ctx.unit
         industry_class = (unit.industry_class if unit else None) or 1
         tier = unit.floating_tier if unit else None
         sandbox_id = ctx.sandbox.id
+        business_id = ctx.business_id
         day = f"{ctx.today:%Y%m%d}"
-        table = ContributionLine.__table__
         declared = str(declared_base)
         lines: list[BackpayLine] = []
-        rows: list[_Pending] = []
+        rows: list[dict[str, Any]] = []
+        if not months:
+            return lines, rows
         for relation in relations:
-            values = relation.values
-            code, person_id, unit_id = (
-                values["insurance_code"],
-                values["person_id"],
-                values["unit_id"],
+            code, person_id, unit_id, relation_id = (
+                relation["insurance_code"],
+                relation["person_id"],
+                relation["unit_id"],
+                relation["id"],
             )
-            links = (("relation_id", relation),)
             current: BackpayLine | None = None
-            for month in months:
+            for month, line_id in zip(months, ctx.new_ids(LINES, len(months)), strict=True):
                 base, unit_amount, personal_amount, fee_month, reads = self._amount(
                     ctx, code, month, declared_base, declared, industry_class, tier
                 )
@@ -862,28 +868,30 @@ class EnrolmentBulk(BulkBatch):
                 current.months += 1
                 current.unit_amount += unit_amount
                 current.personal_amount += personal_amount
-                line = {
-                    "sandbox_id": sandbox_id,
-                    "person_id": person_id,
-                    "unit_id": unit_id,
-                    "relation_id": None,
-                    "insurance_code": code,
-                    "fee_month": fee_month,
-                    "base": base,
-                    "unit_amount": unit_amount,
-                    "personal_amount": personal_amount,
-                    "kind": "backpay",
-                    "serial_no": current.serial_no,
-                    "business_id": None,
-                }
-                rows.append(_Pending(table, line, links, ("business_id",)))
+                rows.append(
+                    {
+                        "id": line_id,
+                        "sandbox_id": sandbox_id,
+                        "person_id": person_id,
+                        "unit_id": unit_id,
+                        "relation_id": relation_id,
+                        "insurance_code": code,
+                        "fee_month": fee_month,
+                        "base": base,
+                        "unit_amount": unit_amount,
+                        "personal_amount": personal_amount,
+                        "kind": "backpay",
+                        "serial_no": current.serial_no,
+                        "business_id": business_id,
+                    }
+                )
         if lines:
             ctx.note(
                 "back pay generated",
                 behaviour_id="PER-4",
                 months=len(months),
-                first=str(months[0]) if months else "",
-                last=str(months[-1]) if months else "",
+                first=str(months[0]),
+                last=str(months[-1]),
             )
         return lines, rows
 

@@ -116,6 +116,26 @@ class RowWriter:
             self.wait()
         self._queue.put(task)
 
+    def allocate_ids(self, table: Table, count: int) -> list[int]:
+        """``count`` new ids of ``table``, for rows the caller inserts with them later
+        (so that rows can refer to each other before any is written).  SQLite: counted on
+        from the table's greatest id (the caller's transaction writes alone); PostgreSQL:
+        drawn from the column's sequence."""
+        if count <= 0:
+            return []
+        if self.explicit_ids:
+            first = self._next_ids.get(table.name)
+            if first is None:
+                first = (self.connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+            self._next_ids[table.name] = first + count
+            return list(range(first, first + count))
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        return list(
+            self.connection.execute(
+                select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+            ).scalars()
+        )
+
     def insert(
         self,
         table: Table,
