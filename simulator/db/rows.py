@@ -57,6 +57,7 @@ class RowWriter:
         self._statements: dict[tuple[Any, ...], tuple[str, list[Any], tuple[Any, ...]]] = {}
         self._next_ids: dict[str, int] = {}
         self._multi_sql: dict[tuple[str, int], str] = {}
+        self._restore_cache: int | None = None
         self._variables: int | None = None
         self._queue: queue.Queue[Callable[[], None] | None] | None = None
         self._thread: threading.Thread | None = None
@@ -96,16 +97,21 @@ class RowWriter:
 
     def close(self) -> None:
         """Wait for the writer and stop it (the connection is the caller's again)."""
-        if self._thread is None:
-            return
-        assert self._queue is not None
         try:
-            self.wait()
+            if self._thread is not None:
+                assert self._queue is not None
+                try:
+                    self.wait()
+                finally:
+                    self._queue.put(None)
+                    self._thread.join()
+                    self._thread = None
+                    event.remove(self.connection, "before_cursor_execute", self._others_wait)
         finally:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-            event.remove(self.connection, "before_cursor_execute", self._others_wait)
+            if self._restore_cache is not None:
+                dbapi = self.connection.connection.dbapi_connection
+                dbapi.execute(f"PRAGMA cache_size = {self._restore_cache}")
+                self._restore_cache = None
 
     def run(self, task: Callable[[], None]) -> None:
         """Run ``task`` (statements on the connection) in order with the inserts."""
@@ -115,6 +121,18 @@ class RowWriter:
         if self._failure is not None:
             self.wait()
         self._queue.put(task)
+
+    def reserve_cache(self, kibibytes: int) -> None:
+        """SQLite: a page cache of at least ``kibibytes`` for this connection until
+        :meth:`close` (a big transaction's B-trees then stay in memory until it commits)."""
+        if not self.explicit_ids:
+            return
+        dbapi = self.connection.connection.dbapi_connection
+        (size,) = dbapi.execute("PRAGMA cache_size").fetchone()
+        wanted = -kibibytes  # negative: in KiB, not pages
+        if size >= 0 or size > wanted:  # pages, or fewer KiB than wanted
+            self._restore_cache = size
+            dbapi.execute(f"PRAGMA cache_size = {wanted}")
 
     def allocate_ids(self, table: Table, count: int) -> list[int]:
         """``count`` new ids of ``table``, for rows the caller inserts with them later
