@@ -15,10 +15,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from simulator.auth import NOT_GRANTED, may_do
 from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor
-from simulator.db.models import BatchJob, Sandbox, UploadedFile
+from simulator.db.models import BatchJob, Business, Sandbox, UploadedFile
 from simulator.errors import ErrorSpec, Problem, Refused
 from simulator.memory import gc_paused
 from simulator.workbooks import Column, parse_upload
@@ -41,7 +43,39 @@ STATE_RUNNING = "处理中"
 STATE_DONE = "处理完成"
 
 
-def job_as_dict(job: BatchJob, *, with_rows: bool = True) -> dict[str, Any]:
+def stored_rows(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-row results as a job keeps them: a done row without its ``data``, which its
+    办件 (``business_no``) keeps already; :func:`rows_with_data` puts it back."""
+    return [
+        {key: value for key, value in row.items() if key != "data"} if row["ok"] else row
+        for row in results
+    ]
+
+
+def rows_with_data(session: Session, job: BatchJob, rows: list[dict[str, Any]]) -> list[Any]:
+    """``rows`` with each done row's ``data`` read back from its 办件 (see :func:`stored_rows`)."""
+    if not any(row.get("ok") and "data" not in row for row in rows):
+        return rows
+    results = dict(
+        session.execute(
+            select(Business.business_no, Business.result).where(
+                Business.sandbox_id == job.sandbox_id, Business.batch_job_id == job.id
+            )
+        ).all()
+    )
+    return [
+        {**row, "data": (results.get(row["business_no"]) or {}).get("data")}
+        if row.get("ok") and "data" not in row
+        else row
+        for row in rows
+    ]
+
+
+def job_as_dict(
+    job: BatchJob, *, with_rows: bool = True, session: Session | None = None
+) -> dict[str, Any]:
+    """处理详情 of a job; with its per-row results (their ``data`` too when ``session``
+    is given)."""
     out: dict[str, Any] = {
         "id": job.id,
         "item": job.item_code,
@@ -54,7 +88,8 @@ def job_as_dict(job: BatchJob, *, with_rows: bool = True) -> dict[str, Any]:
         "处理完成时间": job.finished_at.isoformat(sep=" ") if job.finished_at else None,
     }
     if with_rows:
-        out["rows"] = job.rows
+        rows = job.rows or []
+        out["rows"] = rows_with_data(session, job, rows) if session is not None else rows
     return out
 
 
@@ -216,8 +251,8 @@ def submit_batch(
             ]
         job.errors += sum(1 for row in results if not row["ok"])
         job.processed += len(results)
-        job.rows = results
+        job.rows = stored_rows(results)
         job.state = STATE_DONE
         job.finished_at = now
         session.flush()
-        return job_as_dict(job)
+        return {**job_as_dict(job, with_rows=False), "rows": results}

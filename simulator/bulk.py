@@ -61,8 +61,8 @@ from simulator.batch import done_row, failed_row
 from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor, BusinessContext, SandboxContext
 from simulator.contributions import clamp_base, monthly_contribution, round_money
-from simulator.db import json_text
 from simulator.db.models import (
+    TRACE_ENTRIES_REF,
     TRACE_ENTRY_REF,
     Base,
     BatchJob,
@@ -364,8 +364,8 @@ class _Shared:
         self._values: list[Any] = []  # keeps the ids above valid
         #: the distinct shared entries, by key: the job's ``trace_entries``
         self.distinct_entries: list[dict[str, Any]] = []
-        #: a shared entry's reference ``{"$entry": key}``, as JSON text and as a value, by id
-        self.entry_refs: dict[int, tuple[str, dict[str, int]]] = {}
+        #: a shared entry's key, by the entry's id
+        self.entry_keys: dict[int, int] = {}
 
     def view(self, on_date: date) -> _MemoView:
         memo = self._views.get(on_date)
@@ -396,7 +396,7 @@ class _Shared:
                 self.distinct_entries.append(entry)
             cached = self.trace_entries[id(value)] = (entry, key)
             self._values.append(value)
-            self.entry_refs[id(entry)] = (f'{{"{TRACE_ENTRY_REF}": {key}}}', {TRACE_ENTRY_REF: key})
+            self.entry_keys[id(entry)] = key
         return cached
 
 
@@ -572,8 +572,6 @@ class _Run:
         dialect = session.get_bind().dialect
         serializer = getattr(dialect, "_json_serializer", None) or json.dumps
         self.dumps: Callable[[Any], str] = serializer
-        #: the trace is joined from cached entry texts when the serializer is a known one
-        self.fast_trace = serializer in (json.dumps, json_text)
         self.shared = _Shared(
             platform.parameters_for(self.city),
             variant,
@@ -667,14 +665,30 @@ class _Run:
 
     # -- writing a chunk ---------------------------------------------------------------------
     def _trace_json(self, trace: list[dict[str, Any]]) -> str:
-        """The row's trace as stored: each parameter entry the file shares is a reference
-        ``{"$entry": k}`` to the job's ``trace_entries`` (see ``models.stored_trace``)."""
-        refs = self.shared.entry_refs
-        if not self.fast_trace:
-            return self.dumps([refs[id(e)][1] if id(e) in refs else e for e in trace])
-        dumps = self.dumps
-        parts = [refs[id(e)][0] if id(e) in refs else dumps(e) for e in trace]
-        return "[" + ", ".join(parts) + "]"
+        """The row's trace as stored: the parameter entries the file shares are references
+        to the job's ``trace_entries`` — ``{"$entry": k}``, or ``{"$entries": [k, n]}`` for
+        ``n`` entries in a row from ``k`` (see ``models.stored_trace``)."""
+        keys = self.shared.entry_keys
+        items: list[Any] = []  # dicts, or [first, count] of a run of shared entries
+        for entry in trace:
+            key = keys.get(id(entry))
+            if key is None:
+                items.append(entry)
+                continue
+            last = items[-1] if items else None
+            if isinstance(last, list) and last[0] + last[1] == key:
+                last[1] += 1
+            else:
+                items.append([key, 1])
+        parts: list[Any] = [
+            item
+            if isinstance(item, dict)
+            else {TRACE_ENTRY_REF: item[0]}
+            if item[1] == 1
+            else {TRACE_ENTRIES_REF: item}
+            for item in items
+        ]
+        return self.dumps(parts)
 
     def _write(self, pending: list[_Done], results: list[dict[str, Any]]) -> None:
         period = self.shared.period
@@ -719,8 +733,8 @@ class _Run:
             effects += recorder.effects
         tables[BusinessEffect.__table__] = effects
         for table in sorted(tables, key=INSERT_ORDER.index):  # a row after those it refers to
-            json_text = ("payload", "result", "trace") if table is BUSINESSES else ()
-            self.writer.insert(table, tables[table], json_text=json_text, want_ids=False)
+            serialised = ("payload", "result", "trace") if table is BUSINESSES else ()
+            self.writer.insert(table, tables[table], json_text=serialised, want_ids=False)
         self.shared.numbers.write(self.writer)
         for done in pending:
             results[done.index] = done_row(
@@ -769,10 +783,8 @@ class EnrolmentBulk(BulkBatch):
                 rules = self._rules = EnrolmentRules.read(ctx)
             except Refused as refused:
                 rules = self._rules = refused
-            refs = ctx.shared.entry_refs
-            self._rules_read = tuple(
-                (entry, refs[id(entry)][1][TRACE_ENTRY_REF]) for entry in ctx.trace[before:]
-            )
+            keys = ctx.shared.entry_keys
+            self._rules_read = tuple((entry, keys[id(entry)]) for entry in ctx.trace[before:])
         else:
             ctx.replay(self._rules_read)
         if isinstance(rules, Refused):

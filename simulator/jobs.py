@@ -59,6 +59,7 @@ from simulator.batch import (
     job_as_dict,
     process_row,
     record_upload,
+    stored_rows,
 )
 from simulator.clock import SandboxClock
 from simulator.context import Actor
@@ -365,14 +366,16 @@ def _process_row(
 
 
 def _finish(session: Session, job: BatchJob, queued: QueuedJob) -> None:
-    job.rows = [
-        row.result
-        for row in session.scalars(
-            select(QueuedJobRow)
-            .where(QueuedJobRow.batch_job_id == job.id)
-            .order_by(QueuedJobRow.row_number, QueuedJobRow.id)
-        )
-    ]
+    job.rows = stored_rows(
+        [
+            row.result
+            for row in session.scalars(
+                select(QueuedJobRow)
+                .where(QueuedJobRow.batch_job_id == job.id)
+                .order_by(QueuedJobRow.row_number, QueuedJobRow.id)
+            )
+        ]
+    )
     job.state = STATE_DONE
     job.finished_at = _sandbox_now(session, job.sandbox_id)
     queued.owner = None
@@ -414,7 +417,7 @@ def _unit_job(
     job = session.get(BatchJob, job_id)
     if job is None or job.sandbox_id != sandbox_id or job.unit_id != unit_id:
         return None
-    out = job_as_dict(job)
+    out = job_as_dict(job, session=session)
     if job.state != STATE_DONE:
         out["rows"] = [
             row.result

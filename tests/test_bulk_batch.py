@@ -29,6 +29,7 @@ from simulator import hookimpl
 from simulator.batch import submit_batch
 from simulator.context import Actor
 from simulator.contributions import monthly_contribution, round_money
+from simulator.db.models import TRACE_ENTRIES_REF as ENTRIES_REF
 from simulator.db.models import TRACE_ENTRY_REF as ENTRY_REF
 from simulator.db.models import (
     Account,
@@ -46,6 +47,7 @@ from simulator.db.models import (
 )
 from simulator.errors import Refused
 from simulator.identifiers import generate_resident_id
+from simulator.jobs import job_details
 from simulator.platform import Platform
 from simulator.workbooks import workbook_from_rows
 from simulator.worlds import load_world
@@ -394,10 +396,11 @@ def test_a_batch_keeps_its_shared_trace_once_and_its_inserts_as_ranges(
                 select(Business).where(Business.batch_job_id == job["id"])
             ).all()
             for business in businesses:
-                refs = [item for item in business.trace if ENTRY_REF in item]
-                assert refs and all(set(item) == {ENTRY_REF} for item in refs)
+                refs = [item for item in business.trace if {ENTRY_REF, ENTRIES_REF} & set(item)]
+                assert refs and all(set(item) in ({ENTRY_REF}, {ENTRIES_REF}) for item in refs)
+                assert any(ENTRIES_REF in item for item in refs)  # runs are one reference
                 expanded = stored_trace(session, business)
-                assert not any(ENTRY_REF in item for item in expanded)
+                assert not any({ENTRY_REF, ENTRIES_REF} & set(item) for item in expanded)
                 assert any(item.get("path", "").startswith("rates.") for item in expanded)
                 effects = session.scalars(
                     select(BusinessEffect).where(BusinessEffect.business_id == business.id)
@@ -405,6 +408,21 @@ def test_a_batch_keeps_its_shared_trace_once_and_its_inserts_as_ranges(
                 tables = [effect.table_name for effect in effects]
                 assert len(tables) == len(set(tables))  # one record per table
                 assert sum(effect.row_count for effect in effects) > len(effects)
+
+
+def test_a_job_keeps_a_done_rows_data_once_in_its_business(platform: Platform) -> None:
+    """处理详情 shows each done row's data; the job does not store it twice: the row's
+    办件 keeps it, and reading the job puts it back."""
+    with world(platform) as (sandbox_id, actor):
+        rows = [row(WANG_HAO, "2021-05-01"), row(LIN_XIAOYU)]
+        job = upload(platform, sandbox_id, actor, workbook(rows), bulk=True)
+        with platform.db.transaction() as session:
+            stored = session.get(BatchJob, job["id"])
+            assert stored is not None
+            assert [("data" in r, r["ok"]) for r in stored.rows] == [(False, True), (False, False)]
+        details = job_details(platform, sandbox_id, job["id"], unit_id=actor.unit_id)
+    assert details is not None and details["rows"] == job["rows"]
+    assert details["rows"][0]["data"]["补缴明细"]
 
 
 def test_back_pay_beyond_six_months(platform: Platform) -> None:

@@ -154,7 +154,7 @@ def batch_job(path: JobPath):  # type: ignore[no-untyped-def]
         job = ctx.session.get(BatchJob, path.job_id)
         if job is None or job.sandbox_id != path.sandbox_id or job.unit_id != actor.unit_id:
             raise NOT_FOUND.refuse(what="处理记录")
-        return job_as_dict(job)
+        return job_as_dict(job, session=ctx.session)
 
 
 @api.get(

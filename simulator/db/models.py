@@ -326,23 +326,35 @@ class Business(Base):
 
 #: the key of a reference, in a batch 办件's trace, to one of its job's shared entries
 TRACE_ENTRY_REF = "$entry"
+#: the key of a reference to a run of them: ``{"$entries": [first, count]}``
+TRACE_ENTRIES_REF = "$entries"
 
 
 def stored_trace(session: Any, business: Any) -> list[Any]:
     """A 办件's trace with the references to its batch's shared parameter entries resolved
     (a batch keeps the entries all its rows read once, in ``batch_jobs.trace_entries``)."""
     trace = business.trace or []
-    if not any(isinstance(item, dict) and TRACE_ENTRY_REF in item for item in trace):
+
+    def is_ref(item: Any) -> bool:
+        return isinstance(item, dict) and (TRACE_ENTRY_REF in item or TRACE_ENTRIES_REF in item)
+
+    if not any(is_ref(item) for item in trace):
         return list(trace)
     job = session.get(BatchJob, business.batch_job_id) if business.batch_job_id else None
     entries = (job.trace_entries if job is not None else None) or []
-
-    def resolved(item: Any) -> Any:
-        if isinstance(item, dict) and item.get(TRACE_ENTRY_REF, len(entries)) < len(entries):
-            return entries[item[TRACE_ENTRY_REF]]
-        return item  # not a reference, or its job is gone: kept as stored
-
-    return [resolved(item) for item in trace]
+    resolved: list[Any] = []
+    for item in trace:
+        if is_ref(item) and TRACE_ENTRY_REF in item and item[TRACE_ENTRY_REF] < len(entries):
+            resolved.append(entries[item[TRACE_ENTRY_REF]])
+        elif is_ref(item) and TRACE_ENTRIES_REF in item:
+            first, count = item[TRACE_ENTRIES_REF]
+            if first + count > len(entries):
+                resolved.append(item)  # its job is gone: kept as stored
+            else:
+                resolved += entries[first : first + count]
+        else:
+            resolved.append(item)  # not a reference, or its job is gone: kept as stored
+    return resolved
 
 
 class BusinessEffect(Base):
