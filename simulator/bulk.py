@@ -466,15 +466,15 @@ class _Ids:
     def __init__(self, writer: RowWriter, block: int) -> None:
         self.writer = writer
         self.block = block
-        self._free: dict[str, list[int]] = {}
+        self._free: dict[str, tuple[list[int], int]] = {}  # ids drawn, and the next to give
 
     def take(self, table: Table, count: int) -> list[int]:
-        free = self._free.setdefault(table.name, [])
-        if len(free) < count:
-            free += self.writer.allocate_ids(table, max(self.block, count - len(free)))
-        taken = free[:count]
-        del free[:count]
-        return taken
+        free, given = self._free.get(table.name, ((), 0))
+        if len(free) - given < count:
+            free = [*free[given:], *self.writer.allocate_ids(table, max(self.block, count))]
+            given = 0
+        self._free[table.name] = (free, given + count)  # type: ignore[assignment]
+        return free[given : given + count]
 
 
 @dataclass
