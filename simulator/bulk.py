@@ -317,25 +317,23 @@ class _Numbers:
         self._values[name] += 1
         return self._values[name]
 
-    def write(self, writer: RowWriter) -> None:
-        """The values handed out so far, stored (in order with the writer's inserts)."""
+    def write(self) -> None:
+        """The values handed out so far, stored."""
         counters = Counter.__table__
-        connection = writer.connection
         for name, value in self._values.items():
             stored = self._stored[name]
             if stored == value:
                 continue
             if stored is None:
-                statement = insert(counters).values(
-                    sandbox_id=self.sandbox_id, name=name, value=value
+                self.session.execute(
+                    insert(counters).values(sandbox_id=self.sandbox_id, name=name, value=value)
                 )
             else:
-                statement = (
+                self.session.execute(
                     update(counters)
                     .where(counters.c.sandbox_id == self.sandbox_id, counters.c.name == name)
                     .values(value=value)
                 )
-            writer.run(lambda statement=statement: connection.execute(statement))
             self._stored[name] = value
 
 
@@ -588,7 +586,7 @@ class _Run:
             self.gate = NOT_GRANTED.refuse(item=item.name)
         elif period.paused and item.changes_insurance and not item.allowed_when_paused:
             self.gate = variant.closed_error.refuse()
-        self.writer = RowWriter(session.connection(), background=True)
+        self.writer = RowWriter(session.connection())
         self.writer.reserve_cache(BATCH_CACHE_KIB)
         self.shared.ids = _Ids(self.writer, CHUNK_ROWS)
 
@@ -735,7 +733,7 @@ class _Run:
         for table in sorted(tables, key=INSERT_ORDER.index):  # a row after those it refers to
             serialised = ("payload", "result", "trace") if table is BUSINESSES else ()
             self.writer.insert(table, tables[table], json_text=serialised, want_ids=False)
-        self.shared.numbers.write(self.writer)
+        self.shared.numbers.write()
         for done in pending:
             results[done.index] = done_row(
                 done.row_number, done.business_no, done.result.message, done.result.data

@@ -1,10 +1,8 @@
-"""``simulator.db.rows.RowWriter``: the batch's writer (issue 5).
+"""``simulator.db.rows.RowWriter``: the writer of batches and worlds (issues 3, 5).
 
-In the background (SQLite) its inserts run on a writer thread while the caller goes on;
-these tests hold it to what the batch relies on: ids given at once and kept, statements
-in the order asked, other statements on the connection waiting for the writer, and a
-failure on the writer raised in the caller's thread so that the transaction rolls back
-and nothing is kept.
+What they rely on: ids given at once and kept across multi-row statements, ids drawn
+before the rows are written, a failure that rolls the whole transaction back, and the
+connection given back with its own page cache.
 """
 
 from __future__ import annotations
@@ -58,12 +56,11 @@ def count(engine: Engine, table: Table) -> int:
         return connection.scalar(select(func.count()).select_from(table)) or 0
 
 
-def test_background_inserts_keep_their_ids_and_their_order(engine: Engine) -> None:
+def test_inserts_keep_their_ids_and_their_order(engine: Engine) -> None:
     rows = ROWS_PER_STATEMENT * 2 + 7  # several multi-row statements and a short one
     with engine.begin() as connection:
-        writer = RowWriter(connection, background=True)
+        writer = RowWriter(connection)
         parent_ids = writer.insert(parents, [{"name": f"p{n}"} for n in range(rows)])
-        # children refer to parents that may still be waiting on the writer thread
         writer.insert(children, [{"parent_id": pid, "label": f"c{pid}"} for pid in parent_ids])
         writer.close()
     assert parent_ids == list(range(1, rows + 1))
@@ -74,18 +71,9 @@ def test_background_inserts_keep_their_ids_and_their_order(engine: Engine) -> No
     assert sorted(stored) == [(pid, f"p{pid - 1}") for pid in parent_ids]
 
 
-def test_other_statements_wait_for_the_writer(engine: Engine) -> None:
-    with engine.begin() as connection:
-        writer = RowWriter(connection, background=True)
-        writer.insert(parents, [{"name": f"p{n}"} for n in range(3000)])
-        # asked from this thread while the writer may still be busy: it sees every row
-        assert connection.scalar(select(func.count()).select_from(parents)) == 3000
-        writer.close()
-
-
 def test_allocated_ids_are_the_rows_ids(engine: Engine) -> None:
     with engine.begin() as connection:
-        writer = RowWriter(connection, background=True)
+        writer = RowWriter(connection)
         first = writer.allocate_ids(parents, 5)
         second = writer.allocate_ids(parents, 2)
         writer.insert(
@@ -101,13 +89,12 @@ def test_allocated_ids_are_the_rows_ids(engine: Engine) -> None:
         ]
 
 
-def test_a_failure_on_the_writer_is_raised_and_nothing_is_kept(engine: Engine) -> None:
+def test_a_failure_rolls_everything_back(engine: Engine) -> None:
     with pytest.raises(exc.IntegrityError), engine.begin() as connection:
-        writer = RowWriter(connection, background=True)
+        writer = RowWriter(connection)
         try:
             writer.insert(parents, [{"name": "same"}, {"name": "other"}])
-            writer.insert(parents, [{"name": "same"}])  # unique name: fails on the thread
-            writer.insert(parents, [{"name": "after"}])  # skipped after the failure
+            writer.insert(parents, [{"name": "same"}])  # unique name
         finally:
             writer.close()
     assert count(engine, parents) == 0
@@ -117,7 +104,7 @@ def test_the_page_cache_is_restored(engine: Engine) -> None:
     with engine.begin() as connection:
         dbapi = connection.connection.dbapi_connection
         (before,) = dbapi.execute("PRAGMA cache_size").fetchone()
-        writer = RowWriter(connection, background=True)
+        writer = RowWriter(connection)
         writer.reserve_cache(64 * 1024)
         assert dbapi.execute("PRAGMA cache_size").fetchone()[0] == -64 * 1024
         writer.close()
@@ -131,7 +118,7 @@ def test_allocated_ids_on_the_test_database(database_url: str) -> None:
     metadata.create_all(engine)
     try:
         with engine.begin() as connection:
-            writer = RowWriter(connection, background=True)
+            writer = RowWriter(connection)
             ids = writer.allocate_ids(parents, 4)
             writer.insert(parents, [{"id": pid, "name": f"db{pid}"} for pid in ids], want_ids=False)
             more = writer.insert(parents, [{"name": "db-next"}])

@@ -9,18 +9,16 @@ Core ``insert()`` executemany ("insertmanyvalues" on PostgreSQL).
 
 from __future__ import annotations
 
-import queue
 import sqlite3
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, Text, bindparam, cast, event, func, insert, select
+from sqlalchemy import Connection, Table, Text, bindparam, cast, func, insert, select
 
 #: rows in one multi-row INSERT on SQLite (fewer if the statement would exceed its
 #: limit of variables)
-ROWS_PER_STATEMENT = 500
+ROWS_PER_STATEMENT = 1000
 
 
 class RowWriter:
@@ -39,18 +37,13 @@ class RowWriter:
     ``json_text`` names JSON columns whose values the caller has already serialised
     (a batch builds each 办件's trace from cached texts of its shared entries).
 
-    **In the background** (``background=True``, SQLite only): the executemany runs on a
-    writer thread while the caller goes on preparing the next rows.  SQLite releases the
-    GIL while it inserts (``sqlite3_step``), so a batch's B-tree and index work overlaps
-    its rule checks on the machine's other core.  The ids are still given at once
-    (counted on from each table's greatest id, read once), statements run in the order
-    they were asked, and anything else executed on the connection from another thread
-    first waits until the writer is idle.  :meth:`close` waits for the last statement
-    and re-raises what failed on the writer; so does the next call after a failure.
-    Call it before the transaction commits.
+    On SQLite the rows go in as multi-row ``INSERT … VALUES (…), (…)`` statements of up
+    to :data:`ROWS_PER_STATEMENT` rows: one ``sqlite3_step`` inserts them all, which is
+    faster than an executemany's step per row.  A row's ids can also be drawn before it
+    is written (:meth:`allocate_ids`), so that rows refer to each other at once.
     """
 
-    def __init__(self, connection: Connection, *, background: bool = False) -> None:
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.dialect = connection.dialect
         self.explicit_ids = self.dialect.name == "sqlite"
@@ -59,68 +52,13 @@ class RowWriter:
         self._multi_sql: dict[tuple[str, int], str] = {}
         self._restore_cache: int | None = None
         self._variables: int | None = None
-        self._queue: queue.Queue[Callable[[], None] | None] | None = None
-        self._thread: threading.Thread | None = None
-        self._failure: BaseException | None = None
-        if background and self.explicit_ids:
-            self._queue = queue.Queue()
-            self._thread = threading.Thread(target=self._work, name="row-writer", daemon=True)
-            self._thread.start()
-            event.listen(connection, "before_cursor_execute", self._others_wait)
-
-    # -- the writer thread ---------------------------------------------------------------------
-    def _work(self) -> None:
-        assert self._queue is not None
-        while True:
-            task = self._queue.get()
-            try:
-                if task is None:
-                    return
-                if self._failure is None:  # after a failure the rest is skipped
-                    task()
-            except BaseException as failure:  # handed to the caller's thread
-                self._failure = failure
-            finally:
-                self._queue.task_done()
-
-    def _others_wait(self, *_: Any) -> None:
-        if self._thread is not None and threading.current_thread() is not self._thread:
-            self.wait()
-
-    def wait(self) -> None:
-        """Wait until every statement asked so far has run; re-raise a failure."""
-        if self._queue is not None:
-            self._queue.join()
-        if self._failure is not None:
-            failure, self._failure = self._failure, None
-            raise failure
 
     def close(self) -> None:
-        """Wait for the writer and stop it (the connection is the caller's again)."""
-        try:
-            if self._thread is not None:
-                assert self._queue is not None
-                try:
-                    self.wait()
-                finally:
-                    self._queue.put(None)
-                    self._thread.join()
-                    self._thread = None
-                    event.remove(self.connection, "before_cursor_execute", self._others_wait)
-        finally:
-            if self._restore_cache is not None:
-                dbapi = self.connection.connection.dbapi_connection
-                dbapi.execute(f"PRAGMA cache_size = {self._restore_cache}")
-                self._restore_cache = None
-
-    def run(self, task: Callable[[], None]) -> None:
-        """Run ``task`` (statements on the connection) in order with the inserts."""
-        if self._queue is None:
-            task()
-            return
-        if self._failure is not None:
-            self.wait()
-        self._queue.put(task)
+        """Give the connection back as it was (its page cache, see :meth:`reserve_cache`)."""
+        if self._restore_cache is not None:
+            dbapi = self.connection.connection.dbapi_connection
+            dbapi.execute(f"PRAGMA cache_size = {self._restore_cache}")
+            self._restore_cache = None
 
     def reserve_cache(self, kibibytes: int) -> None:
         """SQLite: a page cache of at least ``kibibytes`` for this connection until
@@ -137,8 +75,9 @@ class RowWriter:
     def allocate_ids(self, table: Table, count: int) -> list[int]:
         """``count`` new ids of ``table``, for rows the caller inserts with them later
         (so that rows can refer to each other before any is written).  SQLite: counted on
-        from the table's greatest id (the caller's transaction writes alone); PostgreSQL:
-        drawn from the column's sequence."""
+        from the table's greatest id, read once (the caller's transaction writes alone,
+        and every insert of the table goes through this writer); PostgreSQL: drawn from
+        the column's sequence."""
         if count <= 0:
             return []
         if self.explicit_ids:
@@ -196,15 +135,8 @@ class RowWriter:
         convert = [(index, process) for index, process in enumerate(processors) if process]
         ids: list[int] = []
         if want_ids:
-            # counted on only in the background, where the caller's transaction writes alone
-            first = self._next_ids.get(table.name) if self._queue is not None else None
-            if first is None:
-                first = (self.connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
-            ids = list(range(first, first + len(rows)))
-            self._next_ids[table.name] = first + len(rows)
+            ids = self.allocate_ids(table, len(rows))
 
-        # One multi-row INSERT per ROWS_PER_STATEMENT rows rather than an executemany:
-        # SQLite then inserts them in one sqlite3_step, without the GIL (see the class).
         width = len(keys) + len(defaults) + (1 if want_ids else 0)
         per_statement = max(1, min(ROWS_PER_STATEMENT, self._variable_limit() // width))
         flat: list[Any] = []
@@ -220,11 +152,8 @@ class RowWriter:
         for start in range(0, len(flat), step):
             part = flat[start : start + step]
             statement = self._rows_sql(sql, len(part) // width)
-            self.run(lambda statement=statement, part=part: self._execute(statement, part))
+            self.connection.exec_driver_sql(statement, tuple(part))
         return ids
-
-    def _execute(self, statement: str, parameters: list[Any]) -> None:
-        self.connection.exec_driver_sql(statement, tuple(parameters))
 
     def _rows_sql(self, sql: str, count: int) -> str:
         """``sql`` (one row's INSERT) for ``count`` rows."""
