@@ -14,24 +14,32 @@ same results this way instead:
    querying per row.  Rows of one file see each other as in the row-by-row path: an
    accepted row adds its relations to the facts, so the same person twice is refused the
    second time (``E_ALREADY_INSURED_HERE``).
-2. **The same rules.**  Each row is checked by the item's own ``validate`` (for 用工参保登记
-   ``EmploymentEnrolment.check``) and every plugin's ``validate_business``, in a
-   :class:`BulkContext` that reads each parameter once per day for the whole file but
-   traces it on every row exactly as the pipeline does (the 办件's trace is the same).
-   The gates of the pipeline (logged in, granted, paused period) do not depend on the
-   row and are checked once.
+2. **The same rules.**  Each row is checked by the item's own rules (for 用工参保登记
+   ``EnrolmentRules.check``, what ``EmploymentEnrolment.validate`` runs) and every
+   plugin's ``validate_business``, in a :class:`BulkContext` that reads each parameter
+   once per day for the whole file but traces it on every row exactly as the pipeline
+   does (the 办件's trace is the same).  What the rules read before they look at a row
+   (``EnrolmentRules.read``: the unit, code tables, identities, retirement ages, the
+   base limits) is read once per file and replayed into each row's trace
+   (:meth:`BulkBatch.validate`).  The gates of the pipeline (logged in, granted, paused
+   period) do not depend on the row and are checked once.
 3. **Effects as rows.**  A valid row's business (办件), employment, relations, back-pay
    lines and reversible effects (``business_effects``, so that 人员变更回退 undoes a batch
-   row like any other business) become plain rows, inserted per chunk of rows with one
-   executemany per table.  The ids that link them come back from ``INSERT … RETURNING``
-   in parameter order ("insertmanyvalues"), or, on SQLite, which cannot return them in
-   order, are given by the batch (:class:`simulator.db.rows.RowWriter`).  Business numbers and 补退流水号 come
+   row like any other business) become plain rows with their ids drawn at once
+   (:meth:`simulator.db.rows.RowWriter.allocate_ids`: counted on from the greatest id on
+   SQLite, which the batch's transaction writes alone; the column's sequence on
+   PostgreSQL), so that rows refer to each other before any is written.  They are
+   inserted per chunk of rows, table by table (multi-row INSERTs on SQLite, with a page
+   cache big enough for the whole transaction).  Business numbers and 补退流水号 come
    from the sandbox counters in blocks, one counter update per chunk, in the same order
    as row by row.  A row's inserts into one table have consecutive ids and are one
    effect record (``row_count``, as :class:`simulator.effects.EffectRecorder` merges
    them), and the parameter entries every row's trace repeats are kept once, in the
    job (``batch_jobs.trace_entries``): a 办件's trace references them as
-   ``{"$entry": k}`` and :func:`simulator.db.models.stored_trace` resolves them.
+   ``{"$entry": k}``, or a run of them as ``{"$entries": [k, n]}``, and
+   :func:`simulator.db.models.stored_trace` resolves them.  The job keeps each done
+   row's result without its ``data``, which the row's 办件 keeps
+   (:func:`simulator.batch.stored_rows`).
 4. **Results** per row exactly as :mod:`simulator.batch` reports them.
 
 An item falls back to the row-by-row path (``bulk_batch`` answers ``None``) when a
