@@ -20,7 +20,12 @@ Measured in a fresh process, on the same database and the same file:
   validation, the people's records, every rule of I3, relations, back-pay lines,
   one 办件 per valid row with its reversible effects, the per-row results.
 
-It prints both times, the ratio (target ≤ 3) and the process's peak memory (peak RSS,
+A third figure, on SQLite: **writing only** the rows the batch wrote (read back from its
+database, inserted table by table with the batch's own writer into a copy of the
+database as it was before, committed) — what the batch's output costs to store, rules
+and parsing aside, against the same floor.
+
+It prints the times, the ratio (target ≤ 3) and the process's peak memory (peak RSS,
 from ``resource.getrusage``; the floor's and the process baseline too, so that the
 batch's share can be read off).  ``--profile`` runs the batch under cProfile and prints
 where the time goes (slower: read the ratio from a run without it).  A benchmark, not
@@ -36,6 +41,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -433,6 +439,50 @@ def row_by_row(url: str, path: Path, actor: Actor) -> dict[str, Any]:
     return {"rows": job["数据总数"], "seconds": time.perf_counter() - start}
 
 
+def write_only(url: str, written_url: str) -> dict[str, Any]:
+    """How long writing just the rows the batch wrote takes, rules aside: the rows read
+    back from the batch's database (``written_url``) and inserted, table by table with
+    multi-row INSERTs (the batch's own writer), into a copy of the database as it was
+    before the batch (``url``), then committed."""
+    from sqlalchemy import create_engine, func
+
+    from simulator.db.models import Base
+    from simulator.db.rows import RowWriter
+
+    # the job's file and 处理详情 too: the 办件 refer to them
+    tables = [Base.metadata.tables[name] for name in ("uploaded_files", "batch_jobs", *WRITTEN)]
+    before = create_engine(url)
+    with before.connect() as connection:
+        existing = {table: connection.scalar(select(func.max(table.c.id))) or 0 for table in tables}
+    before.dispose()
+    source = create_engine(written_url)
+    with source.connect() as connection:
+        rows = {
+            table: [
+                dict(row._mapping)
+                for row in connection.execute(
+                    select(table).where(table.c.id > existing[table]).order_by(table.c.id)
+                )
+            ]
+            for table in tables
+        }
+    source.dispose()
+    platform = Platform(url)
+    platform.create_schema()
+    gc.collect()
+    start = time.perf_counter()
+    with platform.db.engine.begin() as connection:
+        writer = RowWriter(connection)
+        from simulator.bulk import BATCH_CACHE_KIB
+
+        writer.reserve_cache(BATCH_CACHE_KIB)
+        for table in sorted(tables, key=list(Base.metadata.sorted_tables).index):
+            for start_row in range(0, len(rows[table]), 2000):
+                writer.insert(table, rows[table][start_row : start_row + 2000], want_ids=False)
+        writer.close()
+    return {"seconds": time.perf_counter() - start, "rows": sum(map(len, rows.values()))}
+
+
 def child(flag: str, url: str, path: Path, actor: Actor, *extra: str) -> dict[str, Any]:
     """Run a measurement in a fresh process (its peak memory is its own); its answer."""
     actor_json = json.dumps(
@@ -472,7 +522,14 @@ def main() -> None:
     parser.add_argument(
         "--measure-row-by-row", nargs=3, metavar=("URL", "XLSX", "ACTOR"), help=argparse.SUPPRESS
     )
+    parser.add_argument(
+        "--measure-writes", nargs=2, metavar=("URL", "FROM"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+
+    if args.measure_writes:  # a child process
+        print(json.dumps(write_only(*args.measure_writes)))
+        return
 
     if args.measure or args.measure_row_by_row:  # a child process
         url, xlsx, actor_json = args.measure or args.measure_row_by_row
@@ -504,7 +561,19 @@ def main() -> None:
         sample_path.write_bytes(sample_content)
         platform.db.dispose()
         sample = child("--measure-row-by-row", url, sample_path, sample_actor)
+    before = None
+    if url.startswith("sqlite:///"):  # a copy as it is before the batch, for the write-only run
+        before = folder / "before.db"
+        shutil.copyfile(url.removeprefix("sqlite:///"), before)
     result = child("--measure", url, path, actor, *(["--profile"] if args.profile else []))
+    writes = None
+    if before is not None:
+        command = [sys.executable, __file__, "--measure-writes", f"sqlite:///{before}", url]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode == 0:
+            writes = json.loads(done.stdout.rstrip("\n").split("\n")[-1])
+        else:
+            print("  (the write-only run failed:", done.stderr.strip().splitlines()[-1][:300], ")")
     ratio = result["batch"] / result["floor"]
     cpu_ratio = result["batch_cpu"] / result["floor_cpu"]
     print(f"  floor: calamine parse + one Core executemany of {result['floor_rows']:,} rows: "
@@ -523,6 +592,10 @@ def main() -> None:
     total = sum(result["written"].values())
     print(f"  the batch wrote {total:,} rows (the floor {result['floor_rows']:,}): " + ", ".join(
         f"{name} {n:,}" for name, n in result["written"].items()))  # fmt: skip
+    if writes is not None:
+        print(f"  writing only the {writes['rows']:,} rows the batch wrote (its writer, rules aside, "
+              f"committed): {writes['seconds']:.2f} s = {writes['seconds'] / result['floor']:.2f}× "
+              f"the floor")  # fmt: skip
     if sample is not None:
         per_row = sample["seconds"] / sample["rows"]
         print(f"  row by row (the former path), {sample['rows']:,} rows: {sample['seconds']:.2f} s, "
