@@ -446,6 +446,7 @@ def write_only(url: str, written_url: str) -> dict[str, Any]:
     before the batch (``url``), then committed."""
     from sqlalchemy import create_engine, func
 
+    from simulator.db import json_text
     from simulator.db.models import Base
     from simulator.db.rows import RowWriter
 
@@ -467,6 +468,9 @@ def write_only(url: str, written_url: str) -> dict[str, Any]:
             for table in tables
         }
     source.dispose()
+    for row in rows[Base.metadata.tables["businesses"]]:
+        for column in ("payload", "result", "trace"):
+            row[column] = json_text(row[column])
     platform = Platform(url)
     platform.create_schema()
     gc.collect()
@@ -477,8 +481,13 @@ def write_only(url: str, written_url: str) -> dict[str, Any]:
 
         writer.reserve_cache(BATCH_CACHE_KIB)
         for table in sorted(tables, key=list(Base.metadata.sorted_tables).index):
+            # the 办件's JSON goes in as text, as the batch writes it (serialised once)
+            serialised = ("payload", "result", "trace") if table.name == "businesses" else ()
             for start_row in range(0, len(rows[table]), 2000):
-                writer.insert(table, rows[table][start_row : start_row + 2000], want_ids=False)
+                writer.insert(
+                    table, rows[table][start_row : start_row + 2000],
+                    json_text=serialised, want_ids=False,
+                )  # fmt: skip
         writer.close()
     return {"seconds": time.perf_counter() - start, "rows": sum(map(len, rows.values()))}
 
