@@ -10,7 +10,7 @@ from functools import total_ordering
 class Month:
     """A calendar month; ``str(Month(2021, 9)) == '2021-09'``."""
 
-    __slots__ = ("month", "year")
+    __slots__ = ("_text", "month", "year")
 
     def __init__(self, year: int, month: int) -> None:
         if not 1 <= month <= 12:
@@ -52,7 +52,11 @@ class Month:
         return f"{self.year:04d}{self.month:02d}"
 
     def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+        try:  # kept: a batch prints the same few months hundreds of thousands of times
+            return self._text
+        except AttributeError:
+            self._text: str = f"{self.year:04d}-{self.month:02d}"
+            return self._text
 
     def __repr__(self) -> str:
         return f"Month({self.year}, {self.month})"
