@@ -10,7 +10,8 @@ Core ``insert()`` executemany ("insertmanyvalues" on PostgreSQL).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -131,23 +132,19 @@ class RowWriter:
     ) -> list[int]:
         keys = tuple(rows[0])
         sql, processors, defaults = self._statement(table, keys, json_text, want_ids)
-        get = itemgetter(*keys)
-        convert = [(index, process) for index, process in enumerate(processors) if process]
         ids: list[int] = []
         if want_ids:
             ids = self.allocate_ids(table, len(rows))
+        # Column by column (each processor mapped over its column), then interleaved in C.
+        columns: list[Iterable[Any]] = [ids] if want_ids else []
+        for key, process in zip(keys, processors, strict=True):
+            values = list(map(itemgetter(key), rows))
+            columns.append(list(map(process, values)) if process else values)
+        columns += [repeat(value, len(rows)) for value in defaults]
+        flat = list(chain.from_iterable(zip(*columns, strict=True)))
 
-        width = len(keys) + len(defaults) + (1 if want_ids else 0)
+        width = len(columns)
         per_statement = max(1, min(ROWS_PER_STATEMENT, self._variable_limit() // width))
-        flat: list[Any] = []
-        for number, row in enumerate(rows):
-            values = list(get(row)) if len(keys) > 1 else [get(row)]
-            for index, process in convert:
-                values[index] = process(values[index])
-            if want_ids:
-                flat.append(ids[number])
-            flat += values
-            flat += defaults
         step = per_statement * width
         for start in range(0, len(flat), step):
             part = flat[start : start + step]
