@@ -766,6 +766,7 @@ class EnrolmentBulk(BulkBatch):
         self._rules: EnrolmentRules | Refused | None = None
         self._rules_read: tuple[tuple[dict[str, Any], int], ...] = ()
         self._amounts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._line_plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._rates: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._bases: dict[tuple[int, str], Decimal] = {}
 
@@ -874,39 +875,34 @@ class EnrolmentBulk(BulkBatch):
                 relation["unit_id"],
                 relation["id"],
             )
-            current: BackpayLine | None = None
-            for month, line_id in zip(months, ctx.new_ids(LINES, len(months)), strict=True):
-                base, unit_amount, personal_amount, fee_month, reads = self._amount(
-                    ctx, code, month, declared_base, declared, industry_class, tier
+            segments, reads = self._segments(
+                ctx, code, months, declared_base, declared, industry_class, tier
+            )
+            ctx.replay(reads)
+            line_ids = iter(ctx.new_ids(LINES, len(months)))
+            for first, last, count, base, unit_total, personal_total, month_rows in segments:
+                serial = f"BT{day}{ctx.next_number('backpay'):06d}"
+                lines.append(
+                    BackpayLine(code, first, last, count, base, unit_total, personal_total, serial)
                 )
-                ctx.replay(reads)
-                if current is None or current.base != base or current.last.index + 1 != month.index:
-                    serial = f"BT{day}{ctx.next_number('backpay'):06d}"
-                    current = BackpayLine(
-                        code, month, month, 0, base, Decimal(0), Decimal(0), serial
+                for fee_month, unit_amount, personal_amount in month_rows:
+                    rows.append(
+                        {
+                            "id": next(line_ids),
+                            "sandbox_id": sandbox_id,
+                            "person_id": person_id,
+                            "unit_id": unit_id,
+                            "relation_id": relation_id,
+                            "insurance_code": code,
+                            "fee_month": fee_month,
+                            "base": base,
+                            "unit_amount": unit_amount,
+                            "personal_amount": personal_amount,
+                            "kind": "backpay",
+                            "serial_no": serial,
+                            "business_id": business_id,
+                        }
                     )
-                    lines.append(current)
-                current.last = month
-                current.months += 1
-                current.unit_amount += unit_amount
-                current.personal_amount += personal_amount
-                rows.append(
-                    {
-                        "id": line_id,
-                        "sandbox_id": sandbox_id,
-                        "person_id": person_id,
-                        "unit_id": unit_id,
-                        "relation_id": relation_id,
-                        "insurance_code": code,
-                        "fee_month": fee_month,
-                        "base": base,
-                        "unit_amount": unit_amount,
-                        "personal_amount": personal_amount,
-                        "kind": "backpay",
-                        "serial_no": current.serial_no,
-                        "business_id": business_id,
-                    }
-                )
         if lines:
             ctx.note(
                 "back pay generated",
@@ -916,6 +912,44 @@ class EnrolmentBulk(BulkBatch):
                 last=str(months[-1]),
             )
         return lines, rows
+
+    def _segments(
+        self,
+        ctx: BulkContext,
+        code: str,
+        months: tuple[Month, ...],
+        declared_base: Decimal,
+        declared: str,
+        industry_class: int,
+        tier: int | None,
+    ) -> tuple[tuple[Any, ...], tuple[tuple[dict[str, Any], int], ...]]:
+        """The back pay of one insurance type over ``months`` at a declared base, grouped
+        as ``generate_backpay`` groups it into lines (consecutive months with the same
+        base): ``(first, last, months, base, unit total, personal total, [(month,
+        unit amount, personal amount)])`` per line, and the trace entries of what the
+        months read, in order — computed once per file for equal inputs."""
+        key = (code, months[0].index, months[-1].index, declared)
+        found = self._line_plans.get(key)
+        if found is not None:
+            return found
+        segments: list[list[Any]] = []
+        reads: list[tuple[dict[str, Any], int]] = []
+        for month in months:
+            base, unit_amount, personal_amount, fee_month, month_reads = self._amount(
+                ctx, code, month, declared_base, declared, industry_class, tier
+            )
+            reads += month_reads
+            last = segments[-1] if segments else None
+            if last is None or last[3] != base or last[1].index + 1 != month.index:
+                last = [month, month, 0, base, Decimal(0), Decimal(0), []]
+                segments.append(last)
+            last[1] = month
+            last[2] += 1
+            last[4] += unit_amount
+            last[5] += personal_amount
+            last[6].append((fee_month, unit_amount, personal_amount))
+        found = self._line_plans[key] = (tuple(map(tuple, segments)), tuple(reads))
+        return found
 
     def _amount(
         self,
