@@ -140,9 +140,6 @@ def base_limits(params: ParameterView) -> BaseLimits:
 def clamp_base(declared: Decimal, params: ParameterView) -> BaseDecision:
     """PER-3 封顶保底: clamp a declared contribution base to the floor and ceiling in
     force on ``params.on_date``; a base exactly on the floor or ceiling is kept as is."""
-    declared = _decimal(declared, "declared")
-    if declared < 0:
-        raise ValueError(f"a contribution base cannot be negative: {declared}")
     return base_limits(params).clamp(declared)
 
 

@@ -23,7 +23,7 @@ from simulator import hookimpl
 from simulator.backpay import BackpayLine, BackpayPlan, generate_backpay, plan_backpay
 from simulator.context import BusinessContext
 from simulator.contributions import BaseDecision, BaseLimits, base_limits
-from simulator.db.models import Employment, InsuredRelation, Person, Unit
+from simulator.db.models import Employment, InsuredRelation, Person
 from simulator.errors import INVALID_INPUT, ErrorSpec
 from simulator.items import BusinessItem, FormField, ItemResult
 from simulator.months import Month
@@ -312,10 +312,6 @@ class EmploymentEnrolment(BusinessItem):
     ) -> EnrolmentPlan:
         """Every rule of I3, for the current fee month (or ``fee_month``: 预登记 looks ahead)."""
         return EnrolmentRules.read(ctx, fee_month).check(ctx, payload)
-
-    @staticmethod
-    def insurance_for(identity: dict[str, Any], unit: Unit) -> list[str]:
-        return insurance_for(identity, unit.insurance_list())
 
     # -- the effects ---------------------------------------------------------------------------------
     def apply(self, context: BusinessContext, payload: dict[str, Any]) -> ItemResult:

@@ -344,16 +344,12 @@ def stored_trace(session: Any, business: Any) -> list[Any]:
     entries = (job.trace_entries if job is not None else None) or []
     resolved: list[Any] = []
     for item in trace:
-        if is_ref(item) and TRACE_ENTRY_REF in item and item[TRACE_ENTRY_REF] < len(entries):
-            resolved.append(entries[item[TRACE_ENTRY_REF]])
-        elif is_ref(item) and TRACE_ENTRIES_REF in item:
-            first, count = item[TRACE_ENTRIES_REF]
-            if first + count > len(entries):
-                resolved.append(item)  # its job is gone: kept as stored
-            else:
+        if is_ref(item):
+            first, count = item.get(TRACE_ENTRIES_REF) or (item[TRACE_ENTRY_REF], 1)
+            if first + count <= len(entries):
                 resolved += entries[first : first + count]
-        else:
-            resolved.append(item)  # not a reference, or its job is gone: kept as stored
+                continue
+        resolved.append(item)  # not a reference, or its job is gone: kept as stored
     return resolved
 
 
