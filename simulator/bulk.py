@@ -346,7 +346,8 @@ class _Numbers:
 
 
 class _Shared:
-    """What every row's context shares: the clock's period, parameters, trace entries, numbers."""
+    """What every row's context shares: the clock's period, parameters, trace entries,
+    numbers and new ids."""
 
     def __init__(
         self,
@@ -354,14 +355,13 @@ class _Shared:
         variant: RuleVariant,
         period: PeriodInfo,
         numbers: _Numbers,
-        dumps: Callable[[Any], str],
+        ids: _Ids,
     ) -> None:
         self.parameter_set = parameter_set
         self.variant = variant
         self.period = period
         self.numbers = numbers
-        self.dumps = dumps
-        self.ids: _Ids | None = None
+        self.ids = ids
         self._views: dict[date, _MemoView] = {}
         #: a parameter value's trace entry and a key telling equal entries apart, by id
         self.trace_entries: dict[int, tuple[dict[str, Any], int]] = {}
@@ -455,7 +455,7 @@ class BulkContext(BusinessContext):
 
     def new_ids(self, table: Table, count: int) -> list[int]:
         """Ids for rows this row's business inserts (written with its chunk)."""
-        assert self.shared is not None and self.shared.ids is not None
+        assert self.shared is not None
         return self.shared.ids.take(table, count)
 
 
@@ -578,12 +578,14 @@ class _Run:
         dialect = session.get_bind().dialect
         serializer = getattr(dialect, "_json_serializer", None) or json.dumps
         self.dumps: Callable[[Any], str] = serializer
+        self.writer = RowWriter(session.connection())
+        self.writer.reserve_cache(BATCH_CACHE_KIB)
         self.shared = _Shared(
             platform.parameters_for(self.city),
             variant,
             period,
             _Numbers(session, sandbox_id),
-            serializer,
+            _Ids(self.writer, CHUNK_ROWS),
         )
         # The pipeline's gates (Platform.submit_in) do not depend on the row.
         self.gate: Refused | None = None
@@ -594,9 +596,6 @@ class _Run:
             self.gate = NOT_GRANTED.refuse(item=item.name)
         elif period.paused and item.changes_insurance and not item.allowed_when_paused:
             self.gate = variant.closed_error.refuse()
-        self.writer = RowWriter(session.connection())
-        self.writer.reserve_cache(BATCH_CACHE_KIB)
-        self.shared.ids = _Ids(self.writer, CHUNK_ROWS)
 
     def process(
         self,
@@ -766,7 +765,6 @@ class EnrolmentBulk(BulkBatch):
         self._rules: EnrolmentRules | Refused | None = None
         self._rules_read: tuple[tuple[dict[str, Any], int], ...] = ()
         self._amounts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._line_plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._rates: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._bases: dict[tuple[int, str], Decimal] = {}
 
@@ -922,16 +920,12 @@ class EnrolmentBulk(BulkBatch):
         declared: str,
         industry_class: int,
         tier: int | None,
-    ) -> tuple[tuple[Any, ...], tuple[tuple[dict[str, Any], int], ...]]:
+    ) -> tuple[list[list[Any]], list[tuple[dict[str, Any], int]]]:
         """The back pay of one insurance type over ``months`` at a declared base, grouped
         as ``generate_backpay`` groups it into lines (consecutive months with the same
-        base): ``(first, last, months, base, unit total, personal total, [(month,
-        unit amount, personal amount)])`` per line, and the trace entries of what the
-        months read, in order — computed once per file for equal inputs."""
-        key = (code, months[0].index, months[-1].index, declared)
-        found = self._line_plans.get(key)
-        if found is not None:
-            return found
+        base): ``[first, last, months, base, unit total, personal total, [(month,
+        unit amount, personal amount)]]`` per line, and the trace entries of what the
+        months read, in order."""
         segments: list[list[Any]] = []
         reads: list[tuple[dict[str, Any], int]] = []
         for month in months:
@@ -948,8 +942,7 @@ class EnrolmentBulk(BulkBatch):
             last[4] += unit_amount
             last[5] += personal_amount
             last[6].append((fee_month, unit_amount, personal_amount))
-        found = self._line_plans[key] = (tuple(map(tuple, segments)), tuple(reads))
-        return found
+        return segments, reads
 
     def _amount(
         self,

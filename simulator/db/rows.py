@@ -1,10 +1,11 @@
-"""Fast multi-row inserts: one executemany per table, with the dialect's own processing.
+"""Fast multi-row inserts: many rows of a table at once, with the dialect's own processing.
 
 Used where tens of thousands of rows go in at once — a batch declaration's 办件 and
 their effects (:mod:`simulator.bulk`), a world's people and relations
 (:mod:`simulator.worlds`).  On SQLite the rows bypass SQLAlchemy's per-row parameter
-handling (the values are processed exactly as Core would); elsewhere they go through
-Core ``insert()`` executemany ("insertmanyvalues" on PostgreSQL).
+handling (the values are processed exactly as Core would) and go in as multi-row
+INSERTs; elsewhere they go through Core ``insert()`` executemany ("insertmanyvalues" on
+PostgreSQL).
 """
 
 from __future__ import annotations
@@ -23,25 +24,23 @@ ROWS_PER_STATEMENT = 1000
 
 
 class RowWriter:
-    """Inserts many rows into a table with one executemany, and gives their ids.
+    """Inserts many rows into a table at once, and gives their ids.
 
     SQLite cannot return the ids of a multi-row INSERT in parameter order (SQLAlchemy
     then inserts row by row), but it has one writer at a time: the caller's transaction
     holds the write lock (a batch since it stored the file, a world load since it
-    allocated its ids), so the ids are given here, after the table's greatest, and the
-    rows go through one DBAPI ``executemany`` with the dialect's own bind processors
-    (what SQLAlchemy would send, without its per-row overhead).  Rows that carry their
-    own ``id`` are inserted with it (``want_ids=False``).  Other databases get Core
-    ``INSERT … RETURNING id`` executemany with ``sort_by_parameter_order``
-    ("insertmanyvalues", batched on PostgreSQL).
+    allocated its ids), so the ids are given here (:meth:`allocate_ids`), after the
+    table's greatest.  The rows go in as multi-row ``INSERT … VALUES (…), (…)``
+    statements of up to :data:`ROWS_PER_STATEMENT` rows, with the dialect's own bind
+    processors (what SQLAlchemy would send, without its per-row overhead): one
+    ``sqlite3_step`` inserts them all, which is faster than an executemany's step per
+    row.  Rows that carry their own ``id`` are inserted with it (``want_ids=False``).
+    Other databases get Core ``INSERT … RETURNING id`` executemany with
+    ``sort_by_parameter_order`` ("insertmanyvalues", batched on PostgreSQL).
 
-    ``json_text`` names JSON columns whose values the caller has already serialised
-    (a batch builds each 办件's trace from cached texts of its shared entries).
-
-    On SQLite the rows go in as multi-row ``INSERT … VALUES (…), (…)`` statements of up
-    to :data:`ROWS_PER_STATEMENT` rows: one ``sqlite3_step`` inserts them all, which is
-    faster than an executemany's step per row.  A row's ids can also be drawn before it
-    is written (:meth:`allocate_ids`), so that rows refer to each other at once.
+    A caller can draw ids before its rows are written (:meth:`allocate_ids`), so that
+    rows refer to each other at once.  ``json_text`` names JSON columns whose values the
+    caller has already serialised (a batch's 办件).
     """
 
     def __init__(self, connection: Connection) -> None:
