@@ -228,3 +228,52 @@ def test_twice_at_the_same_unit_is_refused(platform, sandbox_id, unit):  # type:
     assert refused(platform, sandbox_id, actor, form(id_number)).problem.code == (
         "E_ALREADY_INSURED_HERE"
     )
+
+
+@pytest.mark.parametrize(
+    ("gender", "birth", "female_cadre", "age"),
+    [
+        ("男", date(1964, 12, 31), False, "60岁"),
+        ("男", date(1965, 1, 1), False, "60岁1个月"),  # 对照表: 1965年1月–4月 → 60岁1个月
+        ("男", date(1965, 5, 1), False, "60岁2个月"),
+        ("男", date(1976, 8, 1), False, "62岁11个月"),
+        ("男", date(1976, 9, 1), False, "63岁"),
+        ("男", date(1990, 1, 1), False, "63岁"),
+        ("女", date(1970, 1, 1), True, "55岁1个月"),
+        ("女", date(1981, 9, 1), True, "58岁"),
+        ("女", date(1975, 1, 1), False, "50岁1个月"),
+        ("女", date(1975, 3, 1), False, "50岁2个月"),  # women workers: a month per two
+        ("女", date(1984, 10, 1), False, "54岁11个月"),
+        ("女", date(1984, 11, 1), False, "55岁"),
+    ],
+)
+def test_statutory_retirement_age_rises_by_birth_month_from_2025(
+    platform, gender, birth, female_cadre, age
+):  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from plugins.items.common import retirement_limit
+
+    params = platform.parameters_for(platform.city("320100"))
+    person = SimpleNamespace(gender=gender, birth_date=birth)
+    ages = params.at(date(2025, 1, 1)).value("retirement.ages")
+    assert str(retirement_limit(ages, person, female_cadre=female_cadre)) == age
+    before = params.at(date(2024, 12, 31)).value("retirement.ages")
+    assert retirement_limit(before, person, female_cadre=female_cadre).months == 0
+
+
+def test_a_man_born_in_february_1965_is_not_yet_past_retirement_age_in_march_2025(platform):  # type: ignore[no-untyped-def]
+    """I3-6 after the 2025 reform: born 1965-02-20 he retires at 60 years and one month
+    (2025-03-20), so on 2025-03-16 he can still be enrolled; born 1965-01-10 he cannot."""
+    sandbox = "t-retirement-2025"
+    platform.create_sandbox(sandbox, clock="2025-03-16")
+    try:
+        _, actor = add_unit(platform, sandbox)
+        younger = add_person(platform, sandbox, birth=date(1965, 2, 20))
+        older = add_person(platform, sandbox, birth=date(1965, 1, 10))
+        payload = form(younger, contract_start="2025-03-01")
+        assert platform.submit(sandbox, ITEM, payload, actor=actor).message == "办理成功"
+        problem = refused(platform, sandbox, actor, form(older, contract_start="2025-03-01"))
+        assert problem.problem.code == "E_NO_IDENTITY"
+    finally:
+        platform.delete_sandbox(sandbox)

@@ -7,6 +7,7 @@ reading form fields, and the errors with their exact texts and remedies.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -239,17 +240,58 @@ def active_relations(ctx: BusinessContext, person: Person) -> list[InsuredRelati
     )
 
 
-def retirement_age(ctx: BusinessContext, person: Person, *, female_cadre: bool) -> int:
+def retirement_age(ctx: BusinessContext, person: Person, *, female_cadre: bool) -> RetirementAge:
     return retirement_limit(
         ctx.parameters().value("retirement.ages"), person, female_cadre=female_cadre
     )
 
 
-def retirement_limit(ages: dict[str, Any], person: Any, *, female_cadre: bool) -> int:
-    """The statutory retirement age of a person, from the ``retirement.ages`` table."""
+@dataclass(frozen=True)
+class RetirementAge:
+    """A statutory retirement age: whole years and, after the 2025 reform, extra months."""
+
+    years: int
+    months: int = 0
+
+    def reached(self, birth: date, day: date) -> bool:
+        """Whether someone born on ``birth`` has reached this age on ``day``."""
+        return _months_later(birth, self.years * 12 + self.months) <= day
+
+    def __str__(self) -> str:
+        return f"{self.years}岁{self.months}个月" if self.months else f"{self.years}岁"
+
+
+def retirement_limit(ages: dict[str, Any], person: Any, *, female_cadre: bool) -> RetirementAge:
+    """The statutory retirement age of a person, from the ``retirement.ages`` table.
+
+    An entry is a number of years, or a gradual rise by birth month (the 2025 reform,
+    渐进式延迟法定退休年龄): ``{age, from_birth: "YYYY-MM", every_birth_months, until}``
+    — people born in the ``from_birth`` month and the ``every_birth_months - 1`` after it
+    retire one month later than ``age``, the next group two months later, and so on up to
+    ``until`` years.
+    """
     if person.gender == "男":
-        return int(ages["male"])
-    return int(ages["female_cadre" if female_cadre else "female_worker"])
+        entry = ages["male"]
+    else:
+        entry = ages["female_cadre" if female_cadre else "female_worker"]
+    if not isinstance(entry, dict):
+        return RetirementAge(int(entry))
+    base = int(entry["age"]) * 12
+    first = Month.parse(str(entry["from_birth"]))
+    born = Month.of(person.birth_date)
+    steps = 0
+    if not born < first:
+        steps = born.minus(first) // int(entry["every_birth_months"]) + 1
+    total = min(base + steps, int(entry["until"]) * 12)
+    return RetirementAge(total // 12, total % 12)
+
+
+def _months_later(day: date, months: int) -> date:
+    month = Month.of(day).plus(months)
+    try:
+        return day.replace(year=month.year, month=month.month)
+    except ValueError:  # born on a 29th–31st the month lacks: reached on the next month's 1st,
+        return month.plus(1).first_day()  # as age_on counts a 29 February birthday
 
 
 def age_on(birth: date, day: date) -> int:

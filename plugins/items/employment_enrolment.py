@@ -217,9 +217,11 @@ class EnrolmentRules:
         """I3-6: past retirement age, drawing a pension, or still insured elsewhere for every type."""
         female_cadre = text(payload, "female_cadre") in ("1", "是", "Y", "y", "true")
         limit = common.retirement_limit(self.retirement_ages, person, female_cadre=female_cadre)
-        age = common.age_on(person.birth_date, ctx.today)
-        if age >= limit:
-            ctx.note("past statutory retirement age", behaviour_id="I3-6", age=age, limit=limit)
+        if limit.reached(person.birth_date, ctx.today):
+            age = common.age_on(person.birth_date, ctx.today)
+            ctx.note(
+                "past statutory retirement age", behaviour_id="I3-6", age=age, limit=str(limit)
+            )
             raise common.NO_FITTING_IDENTITY.refuse(field="id_number")
         if person.draws_pension:
             ctx.note("draws a pension", behaviour_id="I3-6")

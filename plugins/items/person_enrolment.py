@@ -118,8 +118,8 @@ class PersonEnrolment(BusinessItem):
         codes = [code for code in implied if code in unit.insurance_list()]
         if not codes:
             raise IDENTITY_NOT_OFFERED.refuse(field="identity")
-        over_age = common.age_on(person.birth_date, ctx.today) >= common.retirement_age(
-            ctx, person, female_cadre=False
+        over_age = common.retirement_age(ctx, person, female_cadre=False).reached(
+            person.birth_date, ctx.today
         )
         if identity == OVER_AGE_IDENTITY and not over_age:
             raise NOT_OVER_AGE.refuse(field="identity")
