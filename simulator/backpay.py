@@ -7,7 +7,8 @@ still succeeds and lists them with the counter remedy (PER-5).  Under the old
 system's rules (PER-7) the six-month window included the current month.
 
 Each back-pay month is clamped and priced with the parameters in force in that
-month (PER-3, PER-8); the lines shown to the unit group consecutive months of
+month (PER-3, PER-8) — from 2021-10 a level 1–4 work-injury employee's pension
+months at their disability allowance instead (F-3), as monthly settlement does; the lines shown to the unit group consecutive months of
 one insurance type with the same base (险种, 起止年月, 补缴月数, 月基数,
 单位缴费金额, 个人缴费金额, 合计, 补退流水号).
 """
@@ -19,8 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.context import BusinessContext
-from simulator.contributions import clamp_base, monthly_contribution
-from simulator.db.models import ContributionLine, InsuredRelation
+from simulator.contributions import clamp_base, disability_base, monthly_contribution
+from simulator.db.models import ContributionLine, InsuredRelation, Person
 from simulator.months import Month, month_range
 from simulator.variants import RuleVariant
 
@@ -96,9 +97,15 @@ def generate_backpay(
     lines: list[BackpayLine] = []
     for relation in relations:
         current: BackpayLine | None = None
+        person = ctx.session.get(Person, relation.person_id)
+        allowance_months: list[str] = []
         for month in months:
             params = ctx.parameters(month)
             base = clamp_base(declared_base, params).effective
+            allowance = disability_base(person, relation.insurance_code, str(month))
+            if allowance is not None:  # F-3
+                base = allowance
+                allowance_months.append(str(month))
             amount = monthly_contribution(
                 relation.insurance_code,
                 base,
@@ -131,6 +138,13 @@ def generate_backpay(
                     serial_no=current.serial_no,
                     business_id=ctx.business.id if ctx.business else None,
                 )
+            )
+        if allowance_months:
+            ctx.note(
+                "level 1–4 work injury: pension base = disability allowance",
+                behaviour_id="F-3",
+                months=len(allowance_months),
+                first=allowance_months[0],
             )
     if lines:
         ctx.note(

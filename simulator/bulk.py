@@ -68,7 +68,13 @@ from simulator.backpay import BackpayLine
 from simulator.batch import done_row, failed_row
 from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor, BusinessContext, SandboxContext
-from simulator.contributions import clamp_base, monthly_contribution, round_money
+from simulator.contributions import (
+    DISABILITY_BASE_FROM,
+    clamp_base,
+    disability_base,
+    monthly_contribution,
+    round_money,
+)
 from simulator.db.models import (
     TRACE_ENTRIES_REF,
     TRACE_ENTRY_REF,
@@ -834,7 +840,7 @@ class EnrolmentBulk(BulkBatch):
         inserts: Inserts = [(EMPLOYMENTS, [employment]), (RELATIONS, relations)]
         if ctx.variant.backpay_path == EmploymentEnrolment.name:
             lines, line_rows = self._backpay(
-                ctx, relations, plan.backpay.online, plan.base.declared
+                ctx, plan.person, relations, plan.backpay.online, plan.base.declared
             )
             notices += [n for n in [plan.backpay.notice()] if n]
             if line_rows:
@@ -849,6 +855,7 @@ class EnrolmentBulk(BulkBatch):
     def _backpay(
         self,
         ctx: BulkContext,
+        person: Any,
         relations: list[dict[str, Any]],
         months: tuple[Month, ...],
         declared_base: Decimal,
@@ -873,10 +880,20 @@ class EnrolmentBulk(BulkBatch):
                 relation["unit_id"],
                 relation["id"],
             )
+            allowance = disability_base(person, code, str(months[-1]))  # F-3
             segments, reads = self._segments(
-                ctx, code, months, declared_base, declared, industry_class, tier
-            )
+                ctx, code, months, declared_base, declared, industry_class, tier,
+                allowance=allowance,
+            )  # fmt: skip
             ctx.replay(reads)
+            if allowance is not None:
+                allowance_months = [m for m in months if str(m) >= DISABILITY_BASE_FROM]
+                ctx.note(
+                    "level 1–4 work injury: pension base = disability allowance",
+                    behaviour_id="F-3",
+                    months=len(allowance_months),
+                    first=str(allowance_months[0]),
+                )
             line_ids = iter(ctx.new_ids(LINES, len(months)))
             for first, last, count, base, unit_total, personal_total, month_rows in segments:
                 serial = f"BT{day}{ctx.next_number('backpay'):06d}"
@@ -920,17 +937,23 @@ class EnrolmentBulk(BulkBatch):
         declared: str,
         industry_class: int,
         tier: int | None,
+        *,
+        allowance: Decimal | None = None,
     ) -> tuple[list[list[Any]], list[tuple[dict[str, Any], int]]]:
         """The back pay of one insurance type over ``months`` at a declared base, grouped
         as ``generate_backpay`` groups it into lines (consecutive months with the same
         base): ``[first, last, months, base, unit total, personal total, [(month,
         unit amount, personal amount)]]`` per line, and the trace entries of what the
-        months read, in order."""
+        months read, in order.  ``allowance``: the person's disability allowance, the
+        pension base of the months from 2021-10 (F-3)."""
         segments: list[list[Any]] = []
         reads: list[tuple[dict[str, Any], int]] = []
         for month in months:
+            month_allowance = (
+                allowance if allowance is not None and str(month) >= DISABILITY_BASE_FROM else None
+            )
             base, unit_amount, personal_amount, fee_month, month_reads = self._amount(
-                ctx, code, month, declared_base, declared, industry_class, tier
+                ctx, code, month, declared_base, declared, industry_class, tier, month_allowance
             )
             reads += month_reads
             last = segments[-1] if segments else None
@@ -953,12 +976,14 @@ class EnrolmentBulk(BulkBatch):
         declared: str,
         industry_class: int,
         tier: int | None,
+        allowance: Decimal | None = None,
     ) -> tuple[Any, ...]:
         """A month's base (``clamp_base``) and amounts (PER-8: base × the rates that
         ``monthly_contribution`` gives for the type and month, by ``round_money``), the
         month as text, and the trace entries of the parameters read (the same whatever
-        the base), computed once per file for equal inputs."""
-        key = (code, month.index, declared)
+        the base), computed once per file for equal inputs.  An ``allowance`` (F-3) is
+        the base, after the floor and ceiling have been read as the pipeline reads them."""
+        key = (code, month.index, declared, allowance)
         found = self._amounts.get(key)
         if found is not None:
             return found
@@ -969,6 +994,8 @@ class EnrolmentBulk(BulkBatch):
             read: list[ParameterValue] = []
             params = _TracedView(view, read.append)
             base = clamp_base(declared_base, params).effective
+            if allowance is not None:
+                base = allowance
             sample = monthly_contribution(
                 code, base, params, industry_class=industry_class, floating_tier=tier
             )
@@ -982,6 +1009,8 @@ class EnrolmentBulk(BulkBatch):
                 base = self._bases[(month.index, declared)] = clamp_base(
                     declared_base, view
                 ).effective
+            if allowance is not None:
+                base = allowance
             amounts = (round_money(base * rates[0]), round_money(base * rates[1]))
         found = self._amounts[key] = (base, *amounts, rates[2], rates[3])
         return found

@@ -7,7 +7,8 @@ insurance type's monthly amount is base × rate, unit and individual apart, in
 rates are date-versioned parameters (``simulator.parameters``), read through a
 :class:`~simulator.parameters.ParameterView` so that every value used lands in
 the business trace.  Medical (310) and maternity (510) are not on this
-platform (F Q3).
+platform (F Q3).  From 2021-10 a level 1–4 work-injury employee's pension base is
+their disability allowance instead (F-3, F Q4: :func:`disability_base`).
 """
 
 from __future__ import annotations
@@ -135,6 +136,24 @@ def base_limits(params: ParameterView) -> BaseLimits:
             f"on {params.on_date.isoformat()}"
         )
     return BaseLimits(floor, ceiling)
+
+
+#: F-3 (F Q4): from this fee month on, the pension base of a level 1–4 work-injury
+#: employee is their disability allowance (伤残津贴)
+DISABILITY_BASE_FROM = "2021-10"
+
+
+def disability_base(person: Any, insurance_code: str, fee_month: str) -> Decimal | None:
+    """F-3: the pension base of ``person`` for ``fee_month`` when it is their disability
+    allowance (levels 1–4, from 2021-10; not clamped), else ``None`` (the declared base
+    clamped applies).  Monthly settlement applies the same rule in SQL."""
+    if insurance_code != "110" or fee_month < DISABILITY_BASE_FROM:
+        return None
+    level = getattr(person, "work_injury_level", None)
+    allowance = getattr(person, "disability_allowance", None)
+    if level is None or not 1 <= level <= 4 or allowance is None:
+        return None
+    return _decimal(allowance, "disability_allowance")
 
 
 def clamp_base(declared: Decimal, params: ParameterView) -> BaseDecision:

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from simulator.contributions import work_injury_rate
+from simulator.contributions import DISABILITY_BASE_FROM, work_injury_rate
 from simulator.db.models import (
     Business,
     ContributionLine,
@@ -43,8 +43,6 @@ from simulator.months import Month
 from simulator.parameters import ParameterView
 
 PPM = Decimal(1_000_000)
-#: F-3: from this fee month the pension base of level 1–4 work-injury employees is the allowance
-DISABILITY_BASE_FROM = "2021-10"
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ BENEFIT_RETURNED = generate_resident_id("320115", date(1992, 5, 5), 13, "女")
 STOPPED_ELSEWHERE = generate_resident_id("320115", date(1985, 6, 6), 14, "男")
 FEMALE_52 = generate_resident_id("320115", date(1969, 2, 2), 15, "女")
 OLD_INJURY = generate_resident_id("320115", date(1975, 7, 7), 16, "男")
+INJURED_LEVEL_2 = generate_resident_id("320115", date(1978, 8, 8), 17, "男")
 UNKNOWN = generate_resident_id("320115", date(1993, 8, 8), 17, "男")
 
 
@@ -121,6 +122,7 @@ ROWS: list[dict[str, str]] = [
     row(FEMALE_52, "2021-08-01", female_cadre="是"),  # …and then insured here
     row(OLD_INJURY, "2021-02-01", identity="103"),  # 老工伤人员: 410 only
     row(OLD_INJURY, identity="201"),  # an identity of 人员参保登记
+    row(INJURED_LEVEL_2, "2021-06-01"),  # F-3: pension months from 2021-10 at the allowance
     row(UNKNOWN),  # I3-4 again
     row("320115199308080171"),  # a wrong check digit
     row(WANG_HAO, job_type=""),  # ★ missing
@@ -149,9 +151,11 @@ def add_people(platform: Platform, sandbox_id: str) -> None:
             (STOPPED_ELSEWHERE, "停保丙", "男", date(1985, 6, 6)),
             (FEMALE_52, "女干部", "女", date(1969, 2, 2)),
             (OLD_INJURY, "老工伤", "男", date(1975, 7, 7)),
+            (INJURED_LEVEL_2, "二级伤残", "男", date(1978, 8, 8)),
         ]
         ids = {}
         for index, (id_number, name, gender, birth) in enumerate(specs):
+            injured = id_number == INJURED_LEVEL_2
             ids[id_number] = session.execute(
                 insert(Person)
                 .values(
@@ -162,6 +166,8 @@ def add_people(platform: Platform, sandbox_id: str) -> None:
                     gender=gender,
                     birth_date=birth,
                     hukou_nature="11",
+                    work_injury_level=2 if injured else None,
+                    disability_allowance=Decimal("3000.00") if injured else None,
                 )
                 .returning(Person.id)
             ).scalar_one()
@@ -323,6 +329,7 @@ def contents(platform: Platform, sandbox_id: str) -> dict[str, list[Any]]:
     [
         None,  # the world's 2021-08-16: fee month 2021-09
         "2023-01-16",  # back pay across the floor change of 2023-01 (lines split)
+        "2021-11-16",  # back pay across 2021-10, from when F-3 applies (lines split)
         "2021-07-15",  # before the provincial platform (PER-7): back pay elsewhere
         "2021-09-08",  # paused days (PER-2): every row refused by the gate
     ],
@@ -576,3 +583,18 @@ def test_amounts_are_the_base_times_the_rates_of_the_month(
         round_money(base * sample.unit_rate),
         round_money(base * sample.personal_rate),
     )
+
+
+def test_back_pay_of_a_level_2_work_injury_employee_uses_the_allowance_from_2021_10(
+    platform: Platform,
+) -> None:
+    """F-3 in back pay, as in monthly settlement: pension months from 2021-10 at the
+    disability allowance (not clamped); earlier months and other types at the base."""
+    with world(platform, "2021-11-16") as (sandbox_id, actor):
+        job = upload(platform, sandbox_id, actor, workbook([row(INJURED_LEVEL_2, "2021-06-01")]), bulk=True)
+        (result,) = job["rows"]
+        assert result["ok"], result
+        lines = [(d["险种"], d["起止年月"], d["月基数"]) for d in result["data"]["补缴明细"]]
+        assert ("110", "202106-202109", "6000") in lines
+        assert ("110", "202110-202111", "3000.00") in lines
+        assert ("210", "202106-202111", "6000") in lines
