@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_openapi3 import Info, OpenAPI
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from simulator import __version__, settings
 from simulator.api import problem_response, refused_response
-from simulator.errors import INVALID_INPUT, Problem, Refused
+from simulator.errors import INVALID_INPUT, NO_PARAMETERS, Problem, Refused
+from simulator.parameters import ParameterNotFound
 from simulator.platform import Platform, flatten
 from simulator.plugin_manager import make_plugin_manager
+from simulator.workbooks import TOO_LARGE
 
 
 class Config:
@@ -118,6 +121,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if error.code == 413:  # beyond MAX_CONTENT_LENGTH: the upload rule's own answer
+            return _problem_answer(TOO_LARGE.error())
         if not request.path.startswith("/api/"):
             return error
         problem = Problem(
@@ -126,6 +131,12 @@ def _register_error_handlers(app: Flask) -> None:
             http_status=error.code or 500,
         )
         return problem_response(problem)
+
+    @app.errorhandler(ParameterNotFound)
+    def _no_parameters(error: ParameterNotFound):  # type: ignore[no-untyped-def]
+        # a month before the parameters' first values: say so instead of a 500
+        month = error.on_date.strftime("%Y-%m") if error.on_date else ""
+        return _problem_answer(NO_PARAMETERS.error(month=month, path=error.path))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
@@ -137,3 +148,13 @@ def _register_error_handlers(app: Flask) -> None:
             http_status=500,
         )
         return problem_response(problem)
+
+
+def _problem_answer(problem: Problem) -> ResponseReturnValue:
+    """A problem as JSON under ``/api/``, as the Chinese error page elsewhere."""
+    if request.path.startswith("/api/"):
+        return problem_response(problem)
+    page = render_template(
+        "error.html", title="无法办理", message=problem.message, remedy=problem.remedy
+    )
+    return page, problem.http_status

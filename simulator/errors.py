@@ -115,6 +115,14 @@ REQUIRED_FIELD = ErrorSpec(
     remedy="请填写带★的必填项后重新提交。",
     http_status=400,
 )
+NO_PARAMETERS = ErrorSpec(
+    code="E_NO_PARAMETERS",
+    message="{month}没有可用的缴费参数（{path}），网上无法计算该月份",
+    remedy=(
+        "缴费基数上下限、费率等参数自其最早生效的月份起提供；更早月份的业务请至经办机构（柜台）"
+        "办理，或在城市参数中补充该时期的数值。"
+    ),
+)
 UNKNOWN_ITEM = ErrorSpec(
     code="E_UNKNOWN_ITEM",
     message="未找到业务事项：{item}",

@@ -119,3 +119,37 @@ def test_with_an_admin_key_the_sandbox_administration_needs_it(platform):  # typ
 def test_without_an_admin_key_the_administration_is_open_for_testers(client):  # type: ignore[no-untyped-def]
     assert client.post("/api/v1/sandboxes", json={"id": "open-1"}).status_code == 201
     assert client.delete("/api/v1/sandboxes/open-1").status_code == 204
+
+
+def test_trial_refuses_what_it_cannot_price_with_a_clear_error(client):  # type: ignore[no-untyped-def]
+    """No 500s: a base below the fen, a floating tier the class lacks, a month before the
+    parameters begin."""
+    assert client.post("/api/v1/sandboxes", json={"id": "trial-errors"}).status_code == 201
+    url = "/api/v1/sandboxes/trial-errors/contributions/trial"
+    fen = client.post(url, json={"base": "4253.005"})
+    assert fen.status_code == 400 and fen.get_json()["code"] == "E_INVALID_INPUT"
+    tier = client.post(url, json={"base": "10000", "industry_class": 1, "floating_tier": 4})
+    assert tier.status_code == 400, tier.get_json()
+    assert tier.get_json()["field"] == "floating_tier"
+    early = client.post(url, json={"base": "3000", "fee_month": "1999-12"})
+    assert early.status_code == 422, early.get_json()
+    assert early.get_json()["code"] == "E_NO_PARAMETERS"
+    assert "1999-12" in early.get_json()["message"]
+    assert client.post(url, json={"base": "3000.00"}).status_code == 200
+    client.delete("/api/v1/sandboxes/trial-errors")
+
+
+def test_an_upload_beyond_the_request_limit_gets_the_upload_rules_answer(client):  # type: ignore[no-untyped-def]
+    """Beyond Flask's MAX_CONTENT_LENGTH (32 MB) as below it: E_FILE_TOO_LARGE (I7-1)."""
+    assert client.post("/api/v1/sandboxes", json={"id": "huge-upload"}).status_code == 201
+    body = b"x" * (33 * 1024 * 1024)
+    answer = client.post(
+        "/api/v1/sandboxes/huge-upload/batches/employment_enrolment",
+        data=body,
+        content_type="multipart/form-data; boundary=zzz",
+    )
+    assert answer.status_code == 413
+    problem = answer.get_json()
+    assert problem["code"] == "E_FILE_TOO_LARGE"
+    assert problem["message"] == "文件大小不能超过10M，请使用office上传"
+    client.delete("/api/v1/sandboxes/huge-upload")

@@ -277,3 +277,14 @@ def test_a_man_born_in_february_1965_is_not_yet_past_retirement_age_in_march_202
         assert problem.problem.code == "E_NO_IDENTITY"
     finally:
         platform.delete_sandbox(sandbox)
+
+
+def test_a_base_below_the_fen_is_refused_and_changes_nothing(platform, sandbox_id, unit):  # type: ignore[no-untyped-def]
+    """Money is yuan to the fen (PER-8): 4253.005 is not an amount the unit can declare."""
+    _, actor = unit
+    id_number = add_person(platform, sandbox_id)
+    problem = refused(platform, sandbox_id, actor, form(id_number, base="4253.005")).problem
+    assert problem.code == "E_INVALID_INPUT" and problem.field == "base"
+    assert "两位小数" in problem.message
+    outcome = platform.submit(sandbox_id, ITEM, form(id_number, base="4253.000"), actor=actor)
+    assert outcome.data["declared_base"] == "4253.00"

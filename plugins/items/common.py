@@ -145,7 +145,11 @@ def parse_date(payload: dict[str, Any], key: str, label: str) -> date | None:
         ) from None
 
 
+CENT = Decimal("0.01")
+
+
 def parse_money(payload: dict[str, Any], key: str, label: str) -> Decimal | None:
+    """An amount in yuan (at most two decimals; ``1,000`` reads as 1000), or ``None`` if empty."""
     value = text(payload, key)
     if not value:
         return None
@@ -153,9 +157,13 @@ def parse_money(payload: dict[str, Any], key: str, label: str) -> Decimal | None
         amount = Decimal(value.replace(",", ""))
     except InvalidOperation:
         raise INVALID_INPUT.refuse(field=key, message=f"{label}应为金额：{value}") from None
-    if amount < 0 or not amount.is_finite():
+    if not amount.is_finite():
+        raise INVALID_INPUT.refuse(field=key, message=f"{label}应为金额：{value}")
+    if amount < 0:
         raise INVALID_INPUT.refuse(field=key, message=f"{label}不能为负数：{value}")
-    return amount
+    if amount != amount.quantize(CENT):  # money is in yuan to the fen (PER-8)
+        raise INVALID_INPUT.refuse(field=key, message=f"{label}最多保留两位小数：{value}")
+    return amount.quantize(CENT) if amount.as_tuple().exponent < -2 else amount  # type: ignore[operator]
 
 
 def check_id_number(payload: dict[str, Any], key: str = "id_number") -> str:

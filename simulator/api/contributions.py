@@ -35,7 +35,11 @@ class TrialPath(BaseModel):
 
 
 class TrialRequest(BaseModel):
-    base: Decimal = Field(description="the declared monthly base (申报缴费基数), yuan", ge=0)
+    base: Decimal = Field(
+        description="the declared monthly base (申报缴费基数), yuan to the fen",
+        ge=0,
+        decimal_places=2,
+    )
     fee_month: str | None = Field(
         None, pattern=r"^\d{4}-\d{2}$", description="费款所属期 (default: the current one)"
     )
@@ -73,6 +77,8 @@ def trial_calculation(sim: Platform, sandbox_id: str, body: TrialRequest) -> dic
             except InsuranceNotHandled as error:
                 refuse_medical_platform(code, field="insurance_codes")
                 raise INVALID_INPUT.refuse(message=str(error), field="insurance_codes") from None
+            except ValueError as error:  # an industry class without that floating tier
+                raise INVALID_INPUT.refuse(message=str(error), field="floating_tier") from None
             lines.append(
                 {
                     "insurance_code": code,
