@@ -194,10 +194,17 @@ class PreloadedFacts:
             self._load_people([id_number])
         return list(self._people[id_number])
 
-    def active_relations(self, person: Any) -> list[Any]:
-        if person.id not in self._relations:
-            self._load_situations([person.id])
-        return list(self._relations[person.id])
+    def active_relations(self, person: Any, *, all_records: bool = False) -> list[Any]:
+        people = self.people_with_id_number(person.id_number) if all_records else [person]
+        missing = [p.id for p in people if p.id not in self._relations]
+        if missing:
+            self._load_situations(missing)
+        if len(people) == 1:
+            return list(self._relations[people[0].id])
+        return sorted(
+            (relation for p in people for relation in self._relations[p.id]),
+            key=lambda relation: relation.id,
+        )
 
     def benefit_months_after(self, person: Any, start: Month) -> list[str]:
         if person.id not in self._benefits:

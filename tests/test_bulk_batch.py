@@ -105,6 +105,7 @@ ROWS: list[dict[str, str]] = [
     row(ZHANG_MIN),  # I3-7
     row(ZHANG_MIN, person_no="3201000000000099"),  # I3-7: a number that is none of them
     row(ZHANG_MIN, person_no="3201000000000011"),  # I3-7: one chosen, registered
+    row(ZHANG_MIN, person_no="3201000000000010"),  # …then the other record: the same person
     row(LIU_FANG, "2021-04-01"),  # I3-8
     row(CHEN_GANG),  # I3-9
     row(HUANG_LI),  # I3-10
@@ -591,7 +592,9 @@ def test_back_pay_of_a_level_2_work_injury_employee_uses_the_allowance_from_2021
     """F-3 in back pay, as in monthly settlement: pension months from 2021-10 at the
     disability allowance (not clamped); earlier months and other types at the base."""
     with world(platform, "2021-11-16") as (sandbox_id, actor):
-        job = upload(platform, sandbox_id, actor, workbook([row(INJURED_LEVEL_2, "2021-06-01")]), bulk=True)
+        job = upload(
+            platform, sandbox_id, actor, workbook([row(INJURED_LEVEL_2, "2021-06-01")]), bulk=True
+        )
         (result,) = job["rows"]
         assert result["ok"], result
         lines = [(d["险种"], d["起止年月"], d["月基数"]) for d in result["data"]["补缴明细"]]

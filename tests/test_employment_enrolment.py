@@ -181,6 +181,13 @@ def test_choosing_one_of_several_records(platform, sandbox_id, unit):  # type: i
         ).all()
     outcome = platform.submit(sandbox_id, ITEM, form(id_number, person_no=numbers[1]), actor=actor)
     assert outcome.data["person_no"] == numbers[1]
+    # the other record is the same human being: not insured a second time, here…
+    again = refused(platform, sandbox_id, actor, form(id_number, person_no=numbers[0])).problem
+    assert again.code == "E_ALREADY_INSURED_HERE"
+    # …nor at another unit, while every type runs here (I3-6)
+    _, other = add_unit(platform, sandbox_id, name="另一单位")
+    elsewhere = refused(platform, sandbox_id, other, form(id_number, person_no=numbers[0])).problem
+    assert elsewhere.code == "E_NO_IDENTITY"
 
 
 def test_hr_agency_must_give_the_dispatch_facts(platform, sandbox_id):  # type: ignore[no-untyped-def]

@@ -226,24 +226,40 @@ def find_person(ctx: BusinessContext, id_number: str, person_no: str = "") -> Pe
     return records[0]
 
 
-def active_relations(ctx: BusinessContext, person: Person) -> list[InsuredRelation]:
+def active_relations(
+    ctx: BusinessContext, person: Person, *, all_records: bool = False
+) -> list[InsuredRelation]:
     """Relations still running (参保缴费, no stop month) — at any unit, or flexible.
 
     Work injury bought per construction project (kind ``project``, I9-1) is insurance of
     the project, not of an employment: it never blocks a person's registration.
+    ``all_records``: those of every base record with the person's ID number — one human
+    being, however many records (I3-7): choosing the other record must not insure them
+    twice (I3-5, I3-6, I3-9).
     """
     facts = getattr(ctx, "facts", None)
     if facts is not None:
-        return facts.active_relations(person)
+        return facts.active_relations(person, all_records=all_records)
+    whose = (
+        InsuredRelation.person_id.in_(
+            select(Person.id).where(
+                Person.sandbox_id == ctx.sandbox.id, Person.id_number == person.id_number
+            )
+        )
+        if all_records
+        else InsuredRelation.person_id == person.id
+    )
     return list(
         ctx.session.scalars(
-            select(InsuredRelation).where(
+            select(InsuredRelation)
+            .where(
                 InsuredRelation.sandbox_id == ctx.sandbox.id,
-                InsuredRelation.person_id == person.id,
+                whose,
                 InsuredRelation.status == "1",
                 InsuredRelation.stop_month.is_(None),
                 InsuredRelation.kind != "project",
             )
+            .order_by(InsuredRelation.id)
         )
     )
 

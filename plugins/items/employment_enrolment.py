@@ -158,7 +158,7 @@ class EnrolmentRules:
 
         if not person.hukou_nature:
             raise common.HUKOU_NATURE_EMPTY.refuse(field="id_number")
-        active = common.active_relations(ctx, person)
+        active = common.active_relations(ctx, person, all_records=True)
         if any(r.kind == "flexible" for r in active):
             raise common.FLEXIBLE_INSURED.refuse(field="id_number")
         if any(r.unit_id == self.unit_id for r in active):

@@ -111,7 +111,7 @@ class PersonEnrolment(BusinessItem):
         person = common.find_person(ctx, id_number, text(payload, "person_no"))
         if not person.hukou_nature:
             raise common.HUKOU_NATURE_EMPTY.refuse(field="id_number")
-        active = common.active_relations(ctx, person)
+        active = common.active_relations(ctx, person, all_records=True)
         if any(r.kind == "flexible" for r in active):
             raise common.FLEXIBLE_INSURED.refuse(field="id_number")
         implied = list(offered[identity]["insurance_codes"])
