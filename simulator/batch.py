@@ -151,15 +151,25 @@ def failed_row(
     return {"row": row_number, "ok": False, "errors": errors, "message": errors[0]["message"]}
 
 
-def done_row(row_number: int, business_no: str, message: str, data: Any) -> dict[str, Any]:
-    """A done row's result: its number and its business (办件)."""
-    return {
+def done_row(
+    row_number: int,
+    business_no: str,
+    message: str,
+    data: Any,
+    notices: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A done row's result: its number, its business (办件) and, as the single answer
+    gives them, its notices (e.g. back pay older than six months, PER-5)."""
+    row = {
         "row": row_number,
         "ok": True,
         "business_no": business_no,
         "message": message,
         "data": data,
     }
+    if notices:
+        row["notices"] = list(notices)
+    return row
 
 
 def process_row(
@@ -193,7 +203,7 @@ def process_row(
             )
     except Refused as refused:
         return failed_row(row_number, refused.problems, item.batch_columns)
-    return done_row(row_number, outcome.business_no, outcome.message, outcome.data)
+    return done_row(row_number, outcome.business_no, outcome.message, outcome.data, outcome.notices)
 
 
 def submit_batch(

@@ -755,8 +755,9 @@ class _Run:
             self.writer.insert(table, tables[table], json_text=serialised, want_ids=False)
         self.shared.numbers.write()
         for done in pending:
+            result = done.result
             results[done.index] = done_row(
-                done.row_number, done.business_no, done.result.message, done.result.data
+                done.row_number, done.business_no, result.message, result.data, result.notices
             )
 
 

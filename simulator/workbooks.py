@@ -203,9 +203,10 @@ def result_workbook(
     *,
     sheet_title: str,
 ) -> bytes:
-    """The uploaded rows as they were, each followed by its result: 成功 with its 业务编号,
-    失败 with the field (by its column header), the message and the remedy of every
-    problem, or 待处理 while the file is still being processed."""
+    """The uploaded rows as they were, each followed by its result: 成功 with its 业务编号
+    (and the notices of the business, e.g. PER-5's months for the counter, with their
+    remedy), 失败 with the field (by its column header), the message and the remedy of
+    every problem, or 待处理 while the file is still being processed."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -225,7 +226,14 @@ def result_workbook(
         if result is None:
             outcome = ["待处理", "", "", "", ""]
         elif result.get("ok"):
-            outcome = ["成功", result.get("business_no", ""), "", result.get("message", ""), ""]
+            notices = result.get("notices") or []
+            outcome = [
+                "成功",
+                result.get("business_no", ""),
+                "",
+                "；".join([result.get("message", ""), *(_notice_text(n) for n in notices)]),
+                "；".join(n["remedy"] for n in notices if n.get("remedy")),
+            ]
         else:
             errors = result.get("errors") or []
             fields = [e.get("column") or e.get("field") or "" for e in errors]
@@ -240,6 +248,15 @@ def result_workbook(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _notice_text(notice: dict[str, Any]) -> str:
+    months = notice.get("months") or []
+    return (
+        f"{notice.get('message', '')}（{'、'.join(months)}）"
+        if months
+        else notice.get("message", "")
+    )
 
 
 __all__ = [

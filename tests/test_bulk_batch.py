@@ -10,6 +10,7 @@ oversized workbook changes nothing (PREP-2, I7-1).
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -444,6 +445,22 @@ def test_back_pay_beyond_six_months(platform: Platform) -> None:
     assert (pension["起止年月"], pension["补缴月数"]) == ("202103-202108", 6)
     assert pension["补退流水号"].startswith("BT20210816")
     assert done["data"]["counter_backpay_months"] == ["2020-11", "2020-12", "2021-01", "2021-02"]
+    (notice,) = done["notices"]  # as the single answer gives it
+    assert notice["message"] == "超过六个月的补缴需要到柜台申请，网上只能补缴六个月内的"
+    assert notice["months"] == ["2020-11", "2020-12", "2021-01", "2021-02"]
+
+
+def test_the_result_workbook_shows_a_done_rows_notices() -> None:
+    from python_calamine import CalamineWorkbook
+
+    from simulator.workbooks import result_workbook
+
+    notice = {"message": "超过六个月的补缴需要到柜台申请，网上只能补缴六个月内的",
+              "months": ["2020-12"], "remedy": "请至柜台申请。"}  # fmt: skip
+    done = {"row": 2, "ok": True, "business_no": "B1", "message": "办理成功", "notices": [notice]}
+    content = result_workbook([], [(2, {})], [done], sheet_title="结果")
+    (_, row) = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    assert row == ["成功", "B1", "", f"办理成功；{notice['message']}（2020-12）", "请至柜台申请。"]
 
 
 def snapshot(platform: Platform, sandbox_id: str, *, skip: frozenset[str]) -> dict[str, Any]:
