@@ -55,12 +55,14 @@ class DeclarationCalendar:
     ``open_day``: the day of the month the period opens.
     ``close_day``: the day of the *next* month it closes, or ``None`` for the
     last day of the month it opened in.  The fee month is the month the period
-    opens in plus ``fee_month_offset``.
+    opens in plus ``fee_month_offset``.  ``in_force_from``: the first day this calendar
+    applies (a platform's go-live, PER-7); a period it cuts starts that day.
     """
 
     open_day: int
     close_day: int | None
     fee_month_offset: int
+    in_force_from: date | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.open_day <= 28:
@@ -75,6 +77,8 @@ class DeclarationCalendar:
         else:
             following = month.plus(1)
             end = date(following.year, following.month, self.close_day)
+        if self.in_force_from is not None and start < self.in_force_from:
+            start = self.in_force_from  # the days before belong to the former calendar
         return PeriodInfo(
             date=on,
             period_start=start,

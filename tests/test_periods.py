@@ -43,6 +43,7 @@ def test_every_day_of_a_year(platform, year):  # type: ignore[no-untyped-def]
             continue  # before go-live: the old system (tested below)
         info = platform.period_on(day)
         start, end, fee_month, paused = expected_provincial(day)
+        start = max(start, date(2021, 8, 1))  # the first period starts on go-live day
         assert (info.period_start, info.period_end, str(info.fee_month), info.paused) == (
             start,
             end,
@@ -112,3 +113,20 @@ def test_month_arithmetic() -> None:
     assert Month(2022, 3).minus(Month(2021, 9)) == 6
     with pytest.raises(ValueError):
         Month.parse("2021-9x")
+
+
+def test_the_first_provincial_days_after_go_live_form_a_period_of_their_own(platform):  # type: ignore[no-untyped-def]
+    """PER-1/PER-7 at go-live (2021-08-01): the old calendar's July period closed on
+    07-31; 08-01 … 08-06 declare fee month 2021-08 in a period that starts on go-live
+    day, not on 07-11 (which the old calendar's fee month 2021-07 had)."""
+    july = platform.period_on(date(2021, 7, 20))
+    transition = platform.period_on(date(2021, 8, 3))
+    assert (str(july.period_start), str(july.fee_month)) == ("2021-07-11", "2021-07")
+    assert (str(transition.period_start), str(transition.period_end)) == (
+        "2021-08-01",
+        "2021-08-06",
+    )
+    assert str(transition.fee_month) == "2021-08"
+    assert not transition.contains(date(2021, 7, 20))
+    first_full = platform.period_on(date(2021, 8, 11))
+    assert (str(first_full.period_start), str(first_full.fee_month)) == ("2021-08-11", "2021-09")

@@ -48,6 +48,7 @@ def provincial_platform(parameters: ParameterView) -> RuleVariant:
             open_day=int(parameters.value("declaration.open_day")),
             close_day=int(parameters.value("declaration.close_day")),
             fee_month_offset=1,
+            in_force_from=parameters.value("platform.go_live_date"),
         ),
         base_source="previous_year_average",
         backpay_max_months=int(parameters.value("backpay.max_months")),
