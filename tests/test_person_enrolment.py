@@ -64,6 +64,19 @@ def test_required_fields(platform, sandbox_id):  # type: ignore[no-untyped-def]
         assert refused.value.problem.field == missing
 
 
+def test_a_start_after_the_current_fee_month_names_the_forms_own_field(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    """The form has 参保开始时间, not a labour contract."""
+    _, actor = add_unit(platform, sandbox_id)
+    id_number = add_person(platform, sandbox_id)
+    with pytest.raises(Refused) as refused:
+        platform.submit(
+            sandbox_id, ITEM, form(id_number, "206", start_month="2021-10"), actor=actor
+        )
+    problem = refused.value.problem
+    assert (problem.code, problem.field) == ("E_START_NOT_REACHED", "start_month")
+    assert problem.message.startswith("参保开始时间晚于当前费款所属期（2021-09）")
+
+
 def test_new_forms_of_employment_only_in_changzhou(platform, sandbox_id):  # type: ignore[no-untyped-def]
     """I4-1: 新业态工伤 is offered by the 常州 city plugin, not elsewhere."""
     _, changzhou = add_unit(platform, sandbox_id, name="常州某平台公司", region="320411")

@@ -107,6 +107,13 @@ CONTRACT_NOT_STARTED = ErrorSpec(
     behaviour_id="PER-6",
     http_status=400,
 )
+START_NOT_REACHED = ErrorSpec(
+    code="E_START_NOT_REACHED",
+    message="参保开始时间晚于当前费款所属期（{fee_month}），请在参保开始后的申报期办理",
+    remedy="参保开始后，在对应的申报期（每月11日至次月6日）办理人员参保登记。",
+    behaviour_id="I4-3",
+    http_status=400,
+)
 UNIT_NOT_INSURED = ErrorSpec(
     code="E_UNIT_NOT_INSURED",
     message="本单位尚未办理企业社会保险信息登记",

@@ -133,7 +133,7 @@ class PersonEnrolment(BusinessItem):
             raise common.PENSION_ACTIVE_ELSEWHERE.refuse(field="id_number")
         current = ctx.fee_month
         if start > current:
-            raise common.CONTRACT_NOT_STARTED.refuse(field="start_month", fee_month=current)
+            raise common.START_NOT_REACHED.refuse(field="start_month", fee_month=current)
         ctx.note("insurance types follow from 参保身份", behaviour_id="I4-2",
                  identity=identity, insurance=",".join(codes))  # fmt: skip
         ctx.scratch.update(
