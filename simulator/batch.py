@@ -224,6 +224,9 @@ def submit_batch(
         raise NOT_GRANTED.refuse(item=item.name)
     with platform.sandbox_session(sandbox_id) as ctx:
         max_bytes = int(ctx.parameters().value("upload.max_bytes"))
+        # PER-2: on the paused days the upload itself is refused, and the file not kept
+        if ctx.period.paused and item.changes_insurance and not item.allowed_when_paused:
+            raise ctx.variant.closed_error.refuse()
     rows = parse_upload(filename, content, columns, max_bytes=max_bytes)  # refuses before writes
     payloads = [(number, item.row_payload(row)) for number, row in rows]
     # Other agencies are asked before the transaction opens (see BusinessItem.consult).

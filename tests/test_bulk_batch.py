@@ -333,7 +333,6 @@ def contents(platform: Platform, sandbox_id: str) -> dict[str, list[Any]]:
         "2023-01-16",  # back pay across the floor change of 2023-01 (lines split)
         "2021-11-16",  # back pay across 2021-10, from when F-3 applies (lines split)
         "2021-07-15",  # before the provincial platform (PER-7): back pay elsewhere
-        "2021-09-08",  # paused days (PER-2): every row refused by the gate
     ],
 )
 def test_bulk_gives_what_row_by_row_gives(platform: Platform, clock: str | None) -> None:
@@ -357,9 +356,6 @@ def test_bulk_gives_what_row_by_row_gives(platform: Platform, clock: str | None)
 
     results = [(r["row"], r["ok"], r.get("errors", [{}])[0].get("code")) for r in bulk["rows"]]
     assert len(results) == len(ROWS)
-    if clock == "2021-09-08":
-        assert {code for _, _, code in results} == {"E_PAUSED_PERIOD"}
-        return
     codes = {code for _, ok, code in results if not ok}
     documented = {
         "E_NO_BASE_RECORD",  # I3-4
@@ -374,6 +370,22 @@ def test_bulk_gives_what_row_by_row_gives(platform: Platform, clock: str | None)
     }
     assert documented <= codes, documented - codes
     assert sum(ok for _, ok, _ in results) >= 8
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_on_the_paused_days_the_upload_is_refused_and_nothing_kept(
+    platform: Platform, bulk: bool
+) -> None:
+    """PER-2, as the queued path (simulator.jobs) refuses it: no job, no file, no row."""
+    with world(platform, "2021-09-08") as (sandbox_id, actor):
+        before = contents(platform, sandbox_id)
+        with pytest.raises(Refused) as refused:
+            upload(platform, sandbox_id, actor, workbook(ROWS), bulk=bulk)
+        assert refused.value.problem.code == "E_PAUSED_PERIOD"
+        with platform.db.transaction() as session:
+            jobs = session.scalars(select(BatchJob).where(BatchJob.sandbox_id == sandbox_id))
+            assert not jobs.all()
+        assert contents(platform, sandbox_id) == before
 
 
 def test_the_first_row_of_a_person_is_registered_the_second_refused(platform: Platform) -> None:
