@@ -25,7 +25,13 @@ the same pipeline (periods, traces, 办件 list) — and its
 :class:`~simulator.db.models.CounterRecord` is written inside the same
 transaction; a unit's own account cannot do these items (``E_COUNTER_ONLY``).
 The last two are records only (失业金发放登记 also adds the benefit rows).
-Counter businesses are not listed for 人员变更回退 (online businesses only, I6-2).
+Counter businesses are not listed for 人员变更回退 and are not rolled back online
+(I6-1, I6-3).  The counter's later work on a person rests on the person's online
+businesses: a 柜台补缴 or 柜台缴费基数调整 done after them at the same unit, or a
+退费申请 whose record names them (依据业务编号: the businesses that registered
+and stopped the relations and generated the lines it refunds).  While it stands,
+人员变更回退 refuses to roll those businesses back
+(:func:`counter_work_resting_on`, docs/decisions.md).
 
 The refund (退费申请, F-5) moves no money: "经办科室对于符合退费条件的单位受理其退费
 申请，确认单位银行账号后进行系统操作" happens outside the simulator; the record keeps
@@ -62,7 +68,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from plugins.items import common
 from plugins.items.base_adjustment import (
@@ -88,6 +95,8 @@ from simulator.db.models import (
     Account,
     BaseChange,
     BenefitPayment,
+    Business,
+    BusinessEffect,
     ContributionLine,
     CounterRecord,
     InsuredRelation,
@@ -109,6 +118,15 @@ if TYPE_CHECKING:
 
 CHANNEL = "柜台"
 COUNTER_CLERK = "柜台经办"
+
+#: counter businesses that change a person's contributions at a unit: done after a person's
+#: online business there, they rest on it (人员变更回退, I6-1)
+CONTRIBUTION_ITEMS = ("counter_backpay", "counter_base_change")
+#: a refund's people rows name the businesses the refund rests on (I6-1, F-5)
+RESTS_ON = "依据业务编号"
+#: the columns a stop changes on a relation (退工停保)
+STOP_COLUMNS = frozenset({"stop_month", "status"})
+DONE = "办结"
 
 KIND_LABELS = {
     "unit_registration": "柜台单位参保登记",
@@ -270,6 +288,110 @@ def add_record(
     ctx.session.add(record)
     ctx.session.flush()
     return record
+
+
+def businesses_behind(
+    session: Session,
+    sandbox_id: str,
+    relation_ids: Iterable[int],
+    lines: Iterable[ContributionLine],
+) -> list[str]:
+    """业务编号 of the businesses (办结) that inserted or stopped these relations or these lines.
+
+    A refund application rests on them (F-5, its ``依据业务编号``): rolling one of them back
+    would take away the stop or the contributions the refund was accepted for (I6-1).
+    """
+    ids = set(relation_ids)
+    business_ids = {line.business_id for line in lines if line.business_id is not None}
+    if ids:
+        low, high = min(ids), max(ids)
+        effects = session.execute(
+            select(
+                BusinessEffect.business_id,
+                BusinessEffect.row_id,
+                BusinessEffect.row_count,
+                BusinessEffect.op,
+                BusinessEffect.before,
+            ).where(
+                BusinessEffect.sandbox_id == sandbox_id,
+                BusinessEffect.table_name == InsuredRelation.__tablename__,
+                or_(
+                    BusinessEffect.row_id.in_(ids),
+                    and_(
+                        BusinessEffect.op == "insert",
+                        BusinessEffect.row_id <= high,
+                        BusinessEffect.row_id + BusinessEffect.row_count > low,
+                    ),
+                ),
+            )
+        ).all()
+        for business_id, row_id, row_count, op, before in effects:
+            inserted = op == "insert" and any(row_id <= i < row_id + row_count for i in ids)
+            stopped = op == "update" and row_id in ids and bool(STOP_COLUMNS & set(before or {}))
+            if inserted or stopped:
+                business_ids.add(business_id)
+    if not business_ids:
+        return []
+    return sorted(
+        session.scalars(
+            select(Business.business_no).where(
+                Business.id.in_(business_ids), Business.state == DONE
+            )
+        )
+    )
+
+
+def counter_work_resting_on(session: Session, business: Business) -> list[str]:
+    """The counter's work that rests on a business of the online hall (人员变更回退, I6-1).
+
+    A 柜台补缴 or 柜台缴费基数调整 done later for the business's person at its unit, and a
+    退费申请 whose record names the business among those it rests on (``依据业务编号``; a
+    record from before that list was kept: one for the person at the unit accepted since the
+    business).  The counter's work is not rolled back online, so while it stands the
+    business cannot be rolled back either: the counter undoes its own work first.
+    """
+    if business.person_id is None or business.unit_id is None:
+        return []
+    found = [
+        f"{later.item_name}（业务编号{later.business_no}）"
+        for later in session.scalars(
+            select(Business)
+            .where(
+                Business.sandbox_id == business.sandbox_id,
+                Business.person_id == business.person_id,
+                Business.unit_id == business.unit_id,
+                Business.id > business.id,
+                Business.state == DONE,
+                Business.item_code.in_(CONTRIBUTION_ITEMS),
+            )
+            .order_by(Business.id)
+        )
+    ]
+    person = session.get(Person, business.person_id)
+    refunds = session.scalars(
+        select(CounterRecord)
+        .where(
+            CounterRecord.sandbox_id == business.sandbox_id,
+            CounterRecord.unit_id == business.unit_id,
+            CounterRecord.kind == "refund",
+        )
+        .order_by(CounterRecord.id)
+    )
+    for record in refunds:
+        for row in (record.details or {}).get("清退人员", []):
+            rests_on = row.get(RESTS_ON)
+            if rests_on is not None:
+                hit = business.business_no in rests_on
+            else:
+                hit = (
+                    person is not None
+                    and row.get("证件号码") == person.id_number
+                    and record.at >= business.submitted_at
+                )
+            if hit:
+                found.append(f"{KIND_LABELS['refund']}（{record.at:%Y-%m-%d}受理）")
+                break
+    return found
 
 
 def record_row(record: CounterRecord, unit: Unit | None, person: Person | None) -> dict[str, Any]:
@@ -902,12 +1024,16 @@ def record_refund(
             unit_total += person_unit
             personal_total += person_personal
             person_ids.append(person.id)
+            relation_ids = {r.id for r in stopped} | {
+                line.relation_id for line in lines if line.relation_id is not None
+            }
             people_rows.append(
                 {
                     "姓名": person.name,
                     "证件号码": person.id_number,
                     "停保年月": max(r.stop_month for r in stopped if r.stop_month),
                     "清退月份": sorted({line.fee_month for line in lines}),
+                    RESTS_ON: businesses_behind(ctx.session, sandbox_id, relation_ids, lines),
                     "明细": [
                         {
                             "险种": line.insurance_code,

@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from builders import add_benefit, add_person, add_unit
+from builders import add_benefit, add_person, add_unit, person_id
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from mocks.transport import in_process_mocks
 from plugins.counter import counter_records, counter_submit, record_refund
 from plugins.items.base_adjustment import base_in_force
+from plugins.items.rollback import candidates
 from simulator.db.models import (
     Base,
     BenefitPayment,
@@ -409,6 +410,168 @@ def test_refund_application_is_recorded_without_moving_money(platform, sandbox_i
             select(CounterRecord.kind).where(CounterRecord.sandbox_id == sandbox_id)
         ).all()
     assert kinds == ["refund"]
+
+
+# --- the counter's work and 人员变更回退 (I6-1) -----------------------------------------------------------
+
+COUNTER_LATER = "该人员在此业务之后还在经办机构（柜台）办理了{}，请先至柜台撤销后再回退此业务"
+
+
+def roll_back(platform, sandbox_id, actor, id_number, business_no):  # type: ignore[no-untyped-def]
+    return platform.submit(
+        sandbox_id, "rollback", {"id_number": id_number, "business_no": business_no}, actor=actor
+    )
+
+
+def test_a_later_counter_base_change_blocks_rolling_back_the_online_raise(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    """The audit's case (a): undoing the raise alone put the relation back at 7800 while the
+    counter's 8500 from 2021-10 stayed in force for the settlement."""
+    _, actor = add_unit(platform, sandbox_id)
+    id_number = add_person(platform, sandbox_id)
+    enrol(platform, sandbox_id, actor, id_number, base="7800")
+    raised = platform.submit(
+        sandbox_id, "base_adjustment", {"id_number": id_number, "base": "9000"}, actor=actor
+    )
+    counter = counter_submit(
+        platform, sandbox_id, "counter_base_change",
+        {"id_number": id_number, "base": "8500", "from_month": "2021-10"},
+        uscc=uscc_of(platform, actor.unit_id),
+    )  # fmt: skip
+    before = snapshot(platform, sandbox_id)
+    with pytest.raises(Refused) as refused:
+        roll_back(platform, sandbox_id, actor, id_number, raised.business_no)
+    problem = refused.value.problem
+    assert (problem.code, problem.behaviour_id, problem.field, problem.http_status) == (
+        "E_ROLLBACK_COUNTER_LATER",
+        "I6-1",
+        "business_no",
+        422,
+    )
+    assert problem.message == COUNTER_LATER.format(
+        f"柜台缴费基数调整（业务编号{counter['business_no']}）"
+    )
+    assert problem.remedy.startswith("柜台办理的业务不能网上回退")
+    assert snapshot(platform, sandbox_id) == before  # the raise and the counter's change stand
+
+
+def test_a_later_counter_backpay_blocks_rolling_back_the_enrolment(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    """The audit's case (b): undoing the registration took the counter's lines with it."""
+    _, actor = add_unit(platform, sandbox_id)
+    id_number = add_person(platform, sandbox_id)
+    enrolled = enrol(platform, sandbox_id, actor, id_number, start="2020-12-01")
+    counter = counter_submit(
+        platform, sandbox_id, "counter_backpay", {"id_number": id_number},
+        uscc=uscc_of(platform, actor.unit_id),
+    )  # fmt: skip
+    before = snapshot(platform, sandbox_id)
+    with pytest.raises(Refused) as refused:
+        roll_back(platform, sandbox_id, actor, id_number, enrolled.business_no)
+    assert refused.value.problem.code == "E_ROLLBACK_COUNTER_LATER"
+    assert refused.value.problem.message == COUNTER_LATER.format(
+        f"柜台补缴（业务编号{counter['business_no']}）"
+    )
+    assert snapshot(platform, sandbox_id) == before
+    assert {m for _, m in lines(platform, sandbox_id)} >= {"2020-12", "2021-01", "2021-02"}
+
+
+def test_a_refund_blocks_rolling_back_the_stop_it_rests_on(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    """The audit's case (c): the refund was accepted because of the stop (F-5)."""
+    _, actor = add_unit(platform, sandbox_id)
+    id_number = add_person(platform, sandbox_id)
+    enrolled = enrol(platform, sandbox_id, actor, id_number)
+    stop = platform.submit(
+        sandbox_id, "stop_insurance", {"id_number": id_number, "stop_reason": "6301"}, actor=actor
+    )
+    record = record_refund(
+        platform, sandbox_id, uscc=uscc_of(platform, actor.unit_id), id_numbers=[id_number],
+        months=["2021-08"],
+    )  # fmt: skip
+    (row,) = record["details"]["清退人员"]
+    # the registration made the relations and the 2021-08 back pay; the stop stopped them
+    assert row["依据业务编号"] == [enrolled.business_no, stop.business_no]
+    before = snapshot(platform, sandbox_id)
+    with pytest.raises(Refused) as refused:
+        roll_back(platform, sandbox_id, actor, id_number, stop.business_no)
+    assert refused.value.problem.code == "E_ROLLBACK_COUNTER_LATER"
+    assert refused.value.problem.message == COUNTER_LATER.format("退费申请（2021-08-16受理）")
+    with pytest.raises(Refused) as earlier:  # newest first: the stop is later than the enrolment
+        roll_back(platform, sandbox_id, actor, id_number, enrolled.business_no)
+    assert earlier.value.problem.code == "E_ROLLBACK_LATER_FIRST"
+    assert snapshot(platform, sandbox_id) == before
+
+
+def test_a_refund_recorded_before_its_list_of_businesses_still_blocks(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    """A refund record without 依据业务编号 (kept by an older version) rests on the person's
+    businesses at the unit done before it was accepted."""
+    _, actor = add_unit(platform, sandbox_id)
+    id_number = add_person(platform, sandbox_id)
+    enrol(platform, sandbox_id, actor, id_number)
+    stop = platform.submit(
+        sandbox_id, "stop_insurance", {"id_number": id_number, "stop_reason": "6301"}, actor=actor
+    )
+    record_refund(
+        platform, sandbox_id, uscc=uscc_of(platform, actor.unit_id), id_numbers=[id_number],
+        months=["2021-08"],
+    )  # fmt: skip
+    with platform.db.transaction() as session:
+        record = session.scalars(
+            select(CounterRecord).where(CounterRecord.sandbox_id == sandbox_id)
+        ).one()
+        details = json.loads(json.dumps(record.details))
+        for row in details["清退人员"]:
+            del row["依据业务编号"]
+        record.details = details
+    with pytest.raises(Refused) as refused:
+        roll_back(platform, sandbox_id, actor, id_number, stop.business_no)
+    assert refused.value.problem.code == "E_ROLLBACK_COUNTER_LATER"
+
+
+def test_counter_work_that_does_not_rest_on_a_business_does_not_block_it(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    """Returning unemployment benefit of months before the contract, the counter's back pay
+    and a refund for a colleague: none of it rests on this registration."""
+    _, actor = add_unit(platform, sandbox_id)
+    uscc = uscc_of(platform, actor.unit_id)
+    id_number = add_person(platform, sandbox_id)
+    colleague = add_person(platform, sandbox_id, name="李四")
+    add_benefit(platform, sandbox_id, id_number, "2021-03")  # before the contract: no I3-8
+    enrol(platform, sandbox_id, actor, colleague, start="2020-12-01")
+    before = snapshot(platform, sandbox_id)
+    enrolled = enrol(platform, sandbox_id, actor, id_number)
+    counter_submit(platform, sandbox_id, "counter_backpay", {"id_number": colleague}, uscc=uscc)
+    platform.submit(
+        sandbox_id, "stop_insurance", {"id_number": colleague, "stop_reason": "6301"}, actor=actor
+    )
+    record_refund(platform, sandbox_id, uscc=uscc, id_numbers=[colleague], months=["2021-08"])
+    returned = counter_submit(
+        platform, sandbox_id, "counter_benefit_return", {"id_number": id_number}
+    )
+    assert returned["data"]["months"] == ["2021-03"]
+    outcome = roll_back(platform, sandbox_id, actor, id_number, enrolled.business_no)
+    assert outcome.message == "回退成功"
+    after, mine = snapshot(platform, sandbox_id), person_id(platform, sandbox_id, id_number)
+    for table in ("employments", "insured_relations", "contribution_lines"):
+        assert [row for row in after[table] if row[2] == mine] == [], table  # as if never done
+        assert [row for row in before[table] if row[2] == mine] == [], table
+
+
+def test_a_counter_business_is_not_rolled_back_online(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    _, actor = add_unit(platform, sandbox_id)
+    id_number = add_person(platform, sandbox_id)
+    enrol(platform, sandbox_id, actor, id_number, start="2020-12-01")
+    counter = counter_submit(
+        platform, sandbox_id, "counter_backpay", {"id_number": id_number},
+        uscc=uscc_of(platform, actor.unit_id),
+    )  # fmt: skip
+    listed = candidates(platform, sandbox_id, actor, id_number)
+    assert [(row["事项"], row["经办方式"]) for row in listed] == [
+        ("用人单位用工参保登记", "网上大厅")
+    ]
+    with pytest.raises(Refused) as refused:
+        roll_back(platform, sandbox_id, actor, id_number, counter["business_no"])
+    assert (refused.value.problem.code, refused.value.problem.message) == (
+        "E_ROLLBACK_NOT_ONLINE",
+        "该业务为经办机构（柜台）办理的业务，不能网上回退",
+    )
 
 
 # --- the API and the CLI ---------------------------------------------------------------------------------

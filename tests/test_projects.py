@@ -131,6 +131,7 @@ def test_registering_a_worker_insures_work_injury_from_the_entry_month(
         ({"project_code": "GC-NONE"}, "E_NO_PROJECT"),
         ({"exit_date": "2021-07-01"}, "E_INVALID_INPUT"),  # before the entry
         ({"exit_date": "2021-08-17"}, "E_INVALID_INPUT"),  # after today
+        ({"entry_date": "2021-08-17"}, "E_INVALID_INPUT"),  # after today
         ({"name": "别人"}, "E_INVALID_INPUT"),
         ({"entry_date": ""}, "E_REQUIRED_FIELD"),
         ({"action": "delete"}, "E_INVALID_INPUT"),
@@ -153,6 +154,38 @@ def test_entry_outside_names_the_project_dates(platform, sandbox_id, builder):  
         "入场日期须在工程开工日期（2021-05-01）至竣工日期（2022-10-31）之间"
     )
     assert refused.value.problem.behaviour_id == "I9-2"
+
+
+def test_an_entry_date_after_today_is_refused(platform, sandbox_id, builder):  # type: ignore[no-untyped-def]
+    """I9-2: no stay is registered ahead — it would block registering the real entry."""
+    id_number = add_person(platform, sandbox_id)
+    with pytest.raises(Refused) as refused:
+        register(platform, sandbox_id, builder, id_number, entry_date="2021-09-01")
+    problem = refused.value.problem
+    assert (problem.code, problem.field, problem.message) == (
+        "E_INVALID_INPUT",
+        "entry_date",
+        "入场日期不能晚于经办当日",
+    )
+    # the same style as the exit date's rule
+    with pytest.raises(Refused) as exit_refused:
+        register(platform, sandbox_id, builder, id_number, exit_date="2021-08-17")
+    assert exit_refused.value.problem.message == "离场日期不能晚于经办当日"
+    # nothing blocks the real entry, today included
+    outcome = register(platform, sandbox_id, builder, id_number, entry_date="2021-08-16")
+    assert outcome.data["入场日期"] == "2021-08-16"
+
+
+def test_a_batch_row_with_an_entry_date_after_today_is_refused(platform, sandbox_id, builder):  # type: ignore[no-untyped-def]
+    people = [add_person(platform, sandbox_id, name=f"工人{i}") for i in range(2)]
+    rows = [
+        [PROJECT["code"], people[0], "", "", "2021-08-20", ""],  # after today
+        [PROJECT["code"], people[1], "", "", "2021-08-16", ""],
+    ]
+    content = workbook_from_rows(ProjectWorkers.batch_columns, rows)
+    job = submit_batch(platform, sandbox_id, "project_workers", "工人.xlsx", content, actor=builder)
+    assert [row["ok"] for row in job["rows"]] == [False, True]
+    assert job["rows"][0]["errors"][0]["message"] == "入场日期不能晚于经办当日"
 
 
 def test_a_worker_on_site_cannot_be_registered_twice(platform, sandbox_id, builder):  # type: ignore[no-untyped-def]

@@ -12,8 +12,16 @@ employer to another, the agency declares the transfer here.
   given, it must be the person's current actual employer), 新用工单位编号★,
   新用工单位全称★, 调转日期 (default: today on the sandbox clock; not later than
   today, not before the labour contract started).
-* The person must have a running employment with insurance at this agency, and
-  the new actual employer must differ from the current one.
+* The person must have a running dispatch employment with insurance at this
+  agency — one with 劳务派遣信息 (an actual employer recorded: 劳务派遣 or 人事代理);
+  the agency's own staff are refused (``E_NO_DISPATCH_EMPLOYMENT``).
+* The new actual employer must differ from the current one, and be a real actual
+  employer (**decision**, docs/decisions.md): a unit insured on the platform whose
+  单位编号 is 新用工单位编号 (``E_DISPATCH_EMPLOYER_NOT_FOUND``), not the agency
+  itself (``E_DISPATCH_OWN_UNIT``), and whose registered 单位全称 is 新用工单位全称
+  (``E_DISPATCH_EMPLOYER_NAME``; full-width and half-width forms and spaces aside).
+  The simulator keeps no register of dispatch agreements, so any other insured
+  unit may receive the worker; the registered name is stored.
 * Insurance goes on without a gap: the relations (参保关系) are not touched —
   same start month, no stop, no back pay; only the employment's dispatch fields
   change.  The old values are kept three ways: the effects recorder stores them
@@ -23,6 +31,7 @@ employer to another, the agency declares the transfer here.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -32,7 +41,7 @@ from plugins.items import common
 from plugins.items.common import text
 from simulator import hookimpl
 from simulator.context import BusinessContext
-from simulator.db.models import Employment, InsuredRelation, Person
+from simulator.db.models import Employment, InsuredRelation, Person, Unit
 from simulator.errors import INVALID_INPUT, ErrorSpec
 from simulator.items import BusinessItem, FormField, ItemResult
 from simulator.workbooks import Column
@@ -64,6 +73,32 @@ SAME_EMPLOYER = ErrorSpec(
     code="E_DISPATCH_SAME_EMPLOYER",
     message="新用工单位与原用工单位相同，无需调转",
     remedy="请填写调入的实际用工单位的编号和全称。",
+    behaviour_id="I8-1",
+    http_status=400,
+)
+OWN_UNIT = ErrorSpec(
+    code="E_DISPATCH_OWN_UNIT",
+    message="新用工单位不能是本人力资源服务机构，劳务派遣用工调转只能在实际用工单位之间办理",
+    remedy=(
+        "请填写调入的实际用工单位的单位编号和全称；派遣人员不再派遣、转为本机构自有职工的，"
+        "不属于劳务派遣用工调转，请至经办机构咨询办理。"
+    ),
+    behaviour_id="I8-1",
+    http_status=400,
+)
+EMPLOYER_NOT_FOUND = ErrorSpec(
+    code="E_DISPATCH_EMPLOYER_NOT_FOUND",
+    message="未查询到单位编号为{unit_no}的参保单位，新用工单位须为已参保的实际用工单位",
+    remedy=(
+        "请核对新用工单位编号（实际用工单位的社会保险单位编号）；"
+        "实际用工单位尚未参保的，请其先办理企业社会保险信息登记。"
+    ),
+    behaviour_id="I8-1",
+)
+EMPLOYER_NAME_MISMATCH = ErrorSpec(
+    code="E_DISPATCH_EMPLOYER_NAME",
+    message="新用工单位全称与单位编号{unit_no}登记的单位名称（{name}）不一致",
+    remedy="请按实际用工单位参保登记的单位全称填写，或核对新用工单位编号。",
     behaviour_id="I8-1",
     http_status=400,
 )
@@ -131,15 +166,40 @@ class DispatchTransfer(BusinessItem):
             )
         if text(payload, "to_employer_no") == employment.dispatch_employer_no:
             raise SAME_EMPLOYER.refuse(field="to_employer_no")
+        employer = self._new_employer(context, payload)
         if employment.contract_start is not None and transfer_date < employment.contract_start:
             raise INVALID_INPUT.refuse(
                 field="transfer_date", message="调转日期不能早于劳动合同开始日期"
             )
-        context.scratch.update(person=person, employment=employment, transfer_date=transfer_date)
+        context.scratch.update(
+            person=person, employment=employment, employer=employer, transfer_date=transfer_date
+        )
+
+    @staticmethod
+    def _new_employer(ctx: BusinessContext, payload: dict[str, Any]) -> Unit:
+        """The new actual employer: an insured unit other than the agency, by its 单位编号,
+        with the 全称 it is registered under (decision, docs/decisions.md)."""
+        assert ctx.unit is not None
+        unit_no = text(payload, "to_employer_no")
+        if unit_no == ctx.unit.unit_no:
+            raise OWN_UNIT.refuse(field="to_employer_no")
+        employer = ctx.session.scalars(
+            select(Unit).where(
+                Unit.sandbox_id == ctx.sandbox.id, Unit.unit_no == unit_no, Unit.status == "参保"
+            )
+        ).first()
+        if employer is None:
+            raise EMPLOYER_NOT_FOUND.refuse(field="to_employer_no", unit_no=unit_no)
+        if not _same_name(text(payload, "to_employer_name"), employer.name):
+            raise EMPLOYER_NAME_MISMATCH.refuse(
+                field="to_employer_name", unit_no=unit_no, name=employer.name
+            )
+        return employer
 
     @staticmethod
     def _running_employment(ctx: BusinessContext, person: Person) -> Employment | None:
-        """The person's employment at this agency that is not stopped and still insured."""
+        """The person's dispatch employment at this agency (劳务派遣信息 recorded: an actual
+        employer) that is not stopped and still insured.  The agency's own staff have none."""
         assert ctx.unit is not None
         running = {
             relation.employment_id
@@ -154,6 +214,7 @@ class DispatchTransfer(BusinessItem):
                 Employment.id.in_(running),
                 Employment.unit_id == ctx.unit.id,
                 Employment.stopped_on.is_(None),
+                Employment.dispatch_employer_no != "",
             )
             .order_by(Employment.id.desc())
         ).first()
@@ -162,8 +223,9 @@ class DispatchTransfer(BusinessItem):
         person: Person = context.scratch["person"]
         employment: Employment = context.scratch["employment"]
         transfer_date: date = context.scratch["transfer_date"]
+        employer: Unit = context.scratch["employer"]
         old_no, old_name = employment.dispatch_employer_no, employment.dispatch_employer_name
-        new_no, new_name = text(payload, "to_employer_no"), text(payload, "to_employer_name")
+        new_no, new_name = employer.unit_no or "", employer.name  # as registered
         employment.dispatch_employer_no = new_no
         employment.dispatch_employer_name = new_name
         continuing = context.session.scalars(
@@ -193,6 +255,16 @@ class DispatchTransfer(BusinessItem):
                 "参保开始年月": sorted({r.start_month for r in continuing}),
             },
         )
+
+
+def _same_name(given: str, registered: str) -> bool:
+    """Whether a typed 单位全称 is the registered one: full-width and half-width forms
+    (（） and ()) and spaces do not count."""
+
+    def canonical(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name).split())
+
+    return canonical(given) == canonical(registered)
 
 
 @hookimpl

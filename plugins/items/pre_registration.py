@@ -6,6 +6,11 @@ and the same rules as 用人单位用工参保登记, checked against the fee mo
 period that opens on the 11th.  Outside the paused days it is refused; when the
 sandbox clock reaches the 11th, each pending pre-registration becomes a
 用工参保登记 of the new period, with its back pay (I10-2).
+
+That registration (经办方式 预登记转入) is the unit's own online declaration and
+belongs to the period that opens on the 11th: it is listed for 人员变更回退 and
+can be rolled back in that period like one done in the hall (I6-1, I6-3;
+docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ ALREADY_PENDING = ErrorSpec(
     behaviour_id="I10-2",
 )
 
+#: 经办方式 of the 用工参保登记 a pre-registration becomes on the 11th (I6-3 lists it)
+CHANNEL = "预登记转入"
 PENDING = "待转入"
 CONVERTED = "已转入"
 FAILED = "转入失败"
@@ -140,7 +147,7 @@ def clock_moved(context: SandboxContext, previous: datetime, current: datetime) 
             with session.begin_nested():
                 outcome = context.platform.submit_in(
                     session, context.sandbox.id, enrolment, dict(record.payload), actor=actor,
-                    channel="预登记转入",
+                    channel=CHANNEL,
                 )  # fmt: skip
         except Refused as refused:
             record.state = FAILED

@@ -19,15 +19,18 @@ Two items:
 
   - ``register`` (default; 建筑施工人员参保登记, one by one or in batch from the
     template): 工程编码★, 证件号码★, 姓名, 个人唯一识别码, 入场日期★, 离场日期.  The
-    entry date lies between 开工日期 and 竣工日期; a person still on the project
-    cannot be registered on it twice.  Effects: a :class:`ProjectWorker` and a
-    参保关系 of kind ``project`` — 工伤 (410), 参保身份 ``401`` (建设项目工伤,
+    entry date lies between 开工日期 and 竣工日期 and is not after today (a stay that
+    has not begun is not registered ahead: it would block registering the person
+    with the real date); a person still on the project cannot be registered on it
+    twice.  Effects: a :class:`ProjectWorker` and a 参保关系 of kind ``project`` —
+    工伤 (410), 参保身份 ``401`` (建设项目工伤,
     **decision**: the simulator's own code, ``301`` being 灵活就业 in the world
     files), starting in the entry month, without a base (the package is priced
     by the project's cost, not per person).
   - ``exit`` (maintaining 离场日期): 工程编码★, 证件号码★, 离场日期★ (not before
     入场日期, not after today): the stay ends and the relation stops with the
-    exit month.
+    exit month (:func:`end_stay`; 用人单位退工停保登记 ends the unit's stays the same
+    way, on the processing date, I5-1).
 
   Both change insurance relations, so the paused days refuse them (PER-2).
 
@@ -127,6 +130,12 @@ def open_stay(ctx: BusinessContext, project: Project, person: Person) -> Project
     ).first()
 
 
+def check_entry_date(ctx: BusinessContext, entry_date: date) -> None:
+    """An entry in the future is not registered ahead (I9-2), as an exit is not."""
+    if entry_date > ctx.today:
+        raise INVALID_INPUT.refuse(field="entry_date", message="入场日期不能晚于经办当日")
+
+
 def check_exit_date(ctx: BusinessContext, exit_date: date | None, entry_date: date) -> None:
     if exit_date is None:
         return
@@ -134,6 +143,18 @@ def check_exit_date(ctx: BusinessContext, exit_date: date | None, entry_date: da
         raise INVALID_INPUT.refuse(field="exit_date", message="离场日期不能早于入场日期")
     if exit_date > ctx.today:
         raise INVALID_INPUT.refuse(field="exit_date", message="离场日期不能晚于经办当日")
+
+
+def end_stay(ctx: BusinessContext, stay: ProjectWorker, exit_date: date) -> InsuredRelation | None:
+    """离场: the stay ends on ``exit_date`` and its work-injury relation stops with the
+    exit month (I9-2).  Changed through the session, so the business's effects recorder
+    keeps the old values and 人员变更回退 can restore them (I6-1)."""
+    stay.exit_date = exit_date
+    relation = ctx.session.get(InsuredRelation, stay.relation_id) if stay.relation_id else None
+    if relation is not None:
+        relation.stop_month = str(Month.of(exit_date))
+        relation.status = "3"
+    return relation
 
 
 # --- 工程建设项目登记 (I9-1) -------------------------------------------------------------------
@@ -307,6 +328,7 @@ class ProjectWorkers(BusinessItem):
                     start=project.start_date.isoformat(),
                     end=project.end_date.isoformat() if project.end_date else "—",
                 )
+            check_entry_date(context, entry_date)
             if stay is not None:
                 raise ALREADY_ON_PROJECT.refuse(
                     field="id_number", entry=stay.entry_date.isoformat()
@@ -367,11 +389,7 @@ class ProjectWorkers(BusinessItem):
         person: Person = ctx.scratch["person"]
         stay: ProjectWorker = ctx.scratch["stay"]
         exit_date: date = ctx.scratch["exit_date"]
-        stay.exit_date = exit_date
-        relation = ctx.session.get(InsuredRelation, stay.relation_id) if stay.relation_id else None
-        if relation is not None:
-            relation.stop_month = str(Month.of(exit_date))
-            relation.status = "3"
+        end_stay(ctx, stay, exit_date)
         ctx.note("worker left the project: work-injury cover ends with the exit month",
                  behaviour_id="I9-2", project=project.code,
                  exit_date=exit_date.isoformat())  # fmt: skip
@@ -490,6 +508,7 @@ __all__ = [
     "PROJECT_IDENTITY",
     "ProjectRegistration",
     "ProjectWorkers",
+    "end_stay",
     "project_facts",
     "unit_projects",
 ]

@@ -8,6 +8,14 @@ online (I6-2).  The form lists the person's businesses that can be rolled back
 (业务编号列表) with 操作状态, 经办时间 and 经办方式 (I6-3).  Businesses are rolled
 back newest first: a person's later business must be rolled back before an
 earlier one, so that nothing is undone under another business's feet.
+
+"Done online" is every business the unit declared itself: in the hall (网上大厅),
+and a pre-registration of the paused days that became a 用工参保登记 on the 11th
+(预登记转入, I10-2) — it belongs to the period that opened that day.  The
+counter's work (柜台, plugins/counter.py) is never rolled back online, and a
+later counter business or refund application that rests on a business blocks
+rolling that business back: the counter must undo its own work first
+(docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -17,8 +25,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from plugins.counter import counter_work_resting_on
 from plugins.items import common
 from plugins.items.common import text
+from plugins.items.pre_registration import CHANNEL as PRE_REGISTERED
 from simulator import hookimpl
 from simulator.context import BusinessContext
 from simulator.db.models import Business, BusinessEffect, Person
@@ -36,6 +46,9 @@ ROLLBACKABLE_ITEMS = frozenset(
         "dispatch_transfer",
     }
 )
+#: 经办方式 of the businesses a unit declared itself online (I6-1, I6-3): in the hall, or on
+#: the paused days as a pre-registration that became a 用工参保登记 on the 11th (I10-2)
+ONLINE_CHANNELS = ("网上大厅", PRE_REGISTERED)
 DONE = "办结"
 ROLLED_BACK = "已回退"
 
@@ -51,10 +64,23 @@ EARLIER_PERIOD = ErrorSpec(
     remedy="人员变更回退仅限同一个经办期（每月11日至次月6日）内网上办理的业务；其他情形请至经办机构柜台办理。",
     behaviour_id="I6-2",
 )
+NOT_ONLINE = ErrorSpec(
+    code="E_ROLLBACK_NOT_ONLINE",
+    message="该业务为经办机构（柜台）办理的业务，不能网上回退",
+    remedy="人员变更回退仅限单位网上办理的业务；柜台办理的业务请至经办机构柜台申请撤销。",
+    behaviour_id="I6-1",
+)
 LATER_BUSINESS_FIRST = ErrorSpec(
     code="E_ROLLBACK_LATER_FIRST",
     message="该人员在此业务之后还办理了业务{later}，请先回退后办理的业务",
     remedy="请按办理的相反顺序逐笔回退。",
+    behaviour_id="I6-1",
+)
+LATER_COUNTER_WORK_FIRST = ErrorSpec(
+    code="E_ROLLBACK_COUNTER_LATER",
+    message="该人员在此业务之后还在经办机构（柜台）办理了{later}，请先至柜台撤销后再回退此业务",
+    remedy="柜台办理的业务不能网上回退：请携带相关材料至社保经办机构窗口，"
+    "先撤销在此业务之后办理的柜台业务，再通过人员变更回退回退此业务。",
     behaviour_id="I6-1",
 )
 
@@ -71,7 +97,7 @@ def rollbackable(context: BusinessContext, person_ids: list[int]) -> list[Busine
                 Business.person_id.in_(person_ids),
                 Business.item_code.in_(ROLLBACKABLE_ITEMS),
                 Business.state == DONE,
-                Business.channel == "网上大厅",
+                Business.channel.in_(ONLINE_CHANNELS),
                 Business.period_start == period.period_start,
             )
             .order_by(Business.id)
@@ -119,13 +145,13 @@ class Rollback(BusinessItem):
                 Business.business_no == number,
                 Business.unit_id == context.unit.id,  # type: ignore[union-attr]
                 Business.person_id.in_(people),
-                Business.item_code.in_(ROLLBACKABLE_ITEMS),
-                Business.state == DONE,
             )
         ).first()
-        if target is None:
+        if target is not None and target.channel not in ONLINE_CHANNELS:
+            raise NOT_ONLINE.refuse(field="business_no")
+        if target is None or target.item_code not in ROLLBACKABLE_ITEMS or target.state != DONE:
             raise UNKNOWN_BUSINESS.refuse(field="business_no", business_no=number)
-        if target.period_start != context.period.period_start or target.channel != "网上大厅":
+        if target.period_start != context.period.period_start:
             raise EARLIER_PERIOD.refuse(field="business_no")
         later = context.session.scalars(
             select(Business.business_no).where(
@@ -138,6 +164,11 @@ class Rollback(BusinessItem):
         ).all()
         if later:
             raise LATER_BUSINESS_FIRST.refuse(field="business_no", later="、".join(later))
+        counter_work = counter_work_resting_on(context.session, target)
+        if counter_work:
+            raise LATER_COUNTER_WORK_FIRST.refuse(
+                field="business_no", later="、".join(counter_work)
+            )
         context.scratch["target"] = target
 
     def apply(self, context: BusinessContext, payload: dict[str, Any]) -> ItemResult:

@@ -48,7 +48,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from plugins.items.rollback import DONE, ROLLBACKABLE_ITEMS
+from plugins.items.rollback import DONE, ONLINE_CHANNELS, ROLLBACKABLE_ITEMS
 from simulator import queries
 from simulator.batch import NO_BATCH
 from simulator.db.models import Business, Person
@@ -368,7 +368,7 @@ def lookup_person(sandbox_id: str) -> ResponseReturnValue:
                 Business.person_id.in_([p.id for p in people]),
                 Business.item_code.in_(ROLLBACKABLE_ITEMS),
                 Business.state == DONE,
-                Business.channel == "网上大厅",
+                Business.channel.in_(ONLINE_CHANNELS),
                 Business.period_start == period.period_start,
             )
             .order_by(Business.id.desc())

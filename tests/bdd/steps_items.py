@@ -23,7 +23,11 @@ EXTRA_LABELS = {
     "用工单位全称": "dispatch_employer_name",
     "业务编号": "business_no",
     "停保时间": "stop_date",
+    "调整起始年月": "from_month",
+    "补缴月份": "months",
 }
+#: what 人员变更回退 answers when the counter's later work rests on the business (I6-1)
+COUNTER_LATER = "该人员在此业务之后还在经办机构（柜台）办理了{}，请先至柜台撤销后再回退此业务"
 
 
 @cache
@@ -51,11 +55,15 @@ def load_world(driver: Driver, world_state: dict, name: str) -> None:
     assert reply.ok, reply.body
 
 
+def market_record(driver: Driver, world_state: dict, unit_name: str) -> dict[str, Any]:
+    records = driver.market_records(world_state["sandbox"]).body["records"]
+    return next(r for r in records if r["name"] == unit_name)
+
+
 @given(parsers.parse('以单位 "{unit_name}" 的法定代表人身份登录'))
 @when(parsers.parse('以单位 "{unit_name}" 的法定代表人身份登录'))
 def login_as_legal_rep(driver: Driver, world_state: dict, unit_name: str) -> None:
-    records = driver.market_records(world_state["sandbox"]).body["records"]
-    unit = next(r for r in records if r["name"] == unit_name)
+    unit = market_record(driver, world_state, unit_name)
     reply = driver.login(
         world_state["sandbox"], unit["uscc"], unit["legal_rep"]["id_number"], DEFAULT_PASSWORD
     )
@@ -73,14 +81,82 @@ def do_business(
     )
     world_state["last_item"] = names[item_name]
     if world_state["reply"].ok:
-        world_state.setdefault("done", []).append(world_state["reply"].body)
+        declared = form_from_table(datatable).get("id_number")
+        world_state.setdefault("done", []).append({**world_state["reply"].body,
+                                                   "declared_id_number": declared})  # fmt: skip
 
 
 @when(parsers.parse('回退最近办理的 "{item_name}" 业务'))
 def roll_back_last(driver: Driver, world_state: dict, item_name: str) -> None:
     done = next(b for b in reversed(world_state["done"]) if b["item_name"] == item_name)
-    payload = {"id_number": done["data"]["id_number"], "business_no": done["business_no"]}
+    id_number = done["data"].get("id_number") or done["declared_id_number"]
+    payload = {"id_number": id_number, "business_no": done["business_no"]}
     world_state["reply"] = driver.submit(world_state["sandbox"], "rollback", payload)
+
+
+@when(parsers.parse('回退证件号码 "{id_number}" 业务编号列表中最近一笔业务'))
+def roll_back_newest_listed(driver: Driver, world_state: dict, id_number: str) -> None:
+    """I6-3 then I6-1: pick the newest business of the form's 业务编号列表 and roll it back."""
+    listed = driver.rollback_candidates(world_state["sandbox"], id_number)
+    assert listed.ok and listed.body["业务编号列表"], listed.body
+    payload = {"id_number": id_number, "business_no": listed.body["业务编号列表"][0]["业务编号"]}
+    world_state["reply"] = driver.submit(world_state["sandbox"], "rollback", payload)
+
+
+# --- the counter's later work on a person (P-3, F-5) and 人员变更回退 (I6-1) ----------------------
+
+
+@given(parsers.parse('柜台为单位 "{unit_name}" 办理 "{item_name}"：'))
+@when(parsers.parse('柜台为单位 "{unit_name}" 办理 "{item_name}"：'))
+def counter_business(
+    driver: Driver, world_state: dict, unit_name: str, item_name: str, datatable: list[list[str]]
+) -> None:
+    """A counter business (柜台补缴, 柜台缴费基数调整 …) for a unit of the world, by its form."""
+    from plugins.counter import COUNTER_ROUTE_ITEMS
+
+    names, _ = item_codes_and_labels()
+    route = next(r for r, code in COUNTER_ROUTE_ITEMS.items() if code == names[item_name])
+    body = {"uscc": market_record(driver, world_state, unit_name)["uscc"],
+            **form_from_table(datatable)}  # fmt: skip
+    world_state["reply"] = reply = driver.counter(world_state["sandbox"], route, body)
+    assert reply.ok, reply.body
+    world_state.setdefault("counter_done", []).append(reply.body)
+
+
+@given(
+    parsers.parse('柜台为单位 "{unit_name}" 受理证件号码 "{id_number}" 清退 "{months}" 的退费申请')
+)
+@when(
+    parsers.parse('柜台为单位 "{unit_name}" 受理证件号码 "{id_number}" 清退 "{months}" 的退费申请')
+)
+def counter_refund(
+    driver: Driver, world_state: dict, unit_name: str, id_number: str, months: str
+) -> None:
+    body = {
+        "uscc": market_record(driver, world_state, unit_name)["uscc"],
+        "id_numbers": [id_number],
+        "months": months.split(","),
+    }
+    world_state["reply"] = reply = driver.counter(world_state["sandbox"], "refunds", body)
+    assert reply.ok, reply.body
+    world_state.setdefault("counter_done", []).append(reply.body)
+
+
+@then(parsers.parse('办理被拒绝，提示须先至柜台撤销其后办理的 "{label}"'))
+def refused_for_counter_work(world_state: dict, label: str) -> None:
+    """The refusal names the counter's work: a business by its 业务编号, a refund by its date."""
+    done = next(
+        b
+        for b in reversed(world_state["counter_done"])
+        if b.get("item_name", b.get("事项")) == label
+    )
+    if "business_no" in done:
+        what = f"{label}（业务编号{done['business_no']}）"
+    else:
+        what = f"{label}（{done['时间'][:10]}受理）"
+    reply: Reply = world_state["reply"]
+    assert not reply.ok, reply.body
+    assert reply.body["message"] == COUNTER_LATER.format(what), reply.body
 
 
 @then("补缴明细为：")
