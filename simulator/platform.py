@@ -355,8 +355,11 @@ class Platform:
         channel: str = "网上大厅",
         batch_job_id: int | None = None,
         consulted: dict[str, Any] | None = None,
+        at: datetime | None = None,
     ) -> BusinessOutcome:
-        """The pipeline inside a caller's transaction (batch jobs use a savepoint per row)."""
+        """The pipeline inside a caller's transaction (batch jobs use a savepoint per row).
+        ``at``: when the business is done, for time-driven work the clock's move reaches
+        (a pre-registration becomes a registration on the 11th, I10-2); default: now."""
         sandbox = self._sandbox(session, sandbox_id)
         unit = session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
         if actor.unit_id is not None and (unit is None or unit.sandbox_id != sandbox_id):
@@ -367,7 +370,7 @@ class Platform:
             session=session,
             sandbox=sandbox,
             city=city,
-            now=SandboxClock(sandbox.clock_frozen_at).now(),
+            now=at or SandboxClock(sandbox.clock_frozen_at).now(),
             item=item,
             actor=actor,
             unit=unit,

@@ -79,6 +79,29 @@ def test_pending_until_the_eleventh_then_registered_with_back_pay(platform, sand
         assert {line["起止年月"] for line in lines} == {"202110-202110"}
 
 
+def test_the_registration_is_done_on_the_eleventh_however_far_the_clock_moves(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    """I10-2: moved past the 11th (09-09 → 09-12), the registration is still the 11th's:
+    its 业务编号, 经办时间 and fee month are those of the period opening that day."""
+    _, actor = add_unit(platform, sandbox_id)
+    id_number = add_person(platform, sandbox_id)
+    platform.set_clock(sandbox_id, "2021-09-08")
+    platform.submit(
+        sandbox_id, "pre_registration", form(id_number, contract_start="2021-09-08"), actor=actor
+    )
+    platform.advance_clock(sandbox_id, days=1)
+    platform.advance_clock(sandbox_id, days=3)  # 09-12
+    with platform.db.transaction() as session:
+        record = session.scalars(
+            select(PreRegistration).where(PreRegistration.sandbox_id == sandbox_id)
+        ).one()
+        business = session.scalars(
+            select(Business).where(Business.business_no == record.converted_business_no)
+        ).one()
+        assert business.business_no.startswith("20210911")
+        assert str(business.submitted_at) == "2021-09-11 09:00:00"
+        assert business.fee_month == "2021-10"
+
+
 def test_a_pre_registration_that_no_longer_fits_is_reported(platform, sandbox_id):  # type: ignore[no-untyped-def]
     _, actor = add_unit(platform, sandbox_id)
     id_number = add_person(platform, sandbox_id)

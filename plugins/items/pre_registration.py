@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from plugins.items.employment_enrolment import EmploymentEnrolment
 from simulator import hookimpl
+from simulator.clock import DEFAULT_TIME_OF_DAY
 from simulator.context import Actor, BusinessContext, SandboxContext
 from simulator.db.models import PreRegistration, Unit
 from simulator.errors import ErrorSpec, Refused
@@ -126,11 +127,15 @@ def register_items() -> list[BusinessItem]:
     return [PreRegistrationItem()]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # before the settlements of the 7ths a long move also reaches
 def clock_moved(context: SandboxContext, previous: datetime, current: datetime) -> None:
-    """I10-2: on the 11th, pending pre-registrations become registrations of the new period."""
+    """I10-2: on the 11th, pending pre-registrations become registrations of the new period
+    — done, numbered and dated on that 11th when the period opens, however far the clock
+    moved past it."""
     if not _eleventh_passed(previous, current):
         return
+    # when the hall opens that day (or the clock's stop, if it stopped before)
+    opening = min(datetime.combine(_next_eleventh(previous.date()), DEFAULT_TIME_OF_DAY), current)
     session = context.session
     pending = session.scalars(
         select(PreRegistration)
@@ -147,7 +152,7 @@ def clock_moved(context: SandboxContext, previous: datetime, current: datetime) 
             with session.begin_nested():
                 outcome = context.platform.submit_in(
                     session, context.sandbox.id, enrolment, dict(record.payload), actor=actor,
-                    channel=CHANNEL,
+                    channel=CHANNEL, at=opening,
                 )  # fmt: skip
         except Refused as refused:
             record.state = FAILED
