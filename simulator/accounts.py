@@ -68,6 +68,7 @@ from simulator.errors import INVALID_INPUT, ErrorSpec, Problem, Refused
 from simulator.gateways import GatewayError
 from simulator.hall import MOBILE, PASSWORD_LENGTH, WEAK_PASSWORD
 from simulator.identifiers import InvalidIdentifier, parse_credit_code, parse_resident_id
+from simulator.queries import actor_display
 
 if TYPE_CHECKING:
     from simulator.platform import Platform
@@ -131,6 +132,11 @@ AUDIT_LABELS = {
     AUDIT_LOGOUT: "退出登录",
     AUDIT_RESET_STEP: "找回密码",
     AUDIT_PASSWORD_RESET: "找回密码—设置新密码",
+    # written elsewhere, shown here too: simulator.exports, simulator.web.support, simulator.hall
+    "personal_data_export": "导出个人信息",
+    "web_refused": "办理未通过（网上大厅提示）",
+    "personal_flexible_stop": "灵活就业人员停保登记",
+    "personal_hukou_nature": "个人中心维护户籍性质",
 }
 #: the events that end a run of login failures (a success, a new password)
 LOGIN_RUN_ENDS = (AUDIT_LOGIN, AUDIT_PASSWORD_RESET)
@@ -787,10 +793,14 @@ _SHOWN_DETAILS = {
 
 
 def _audit_row(entry: AuditEntry) -> dict[str, Any]:
-    details = entry.details or {}
+    """One audit entry as shown: levels and actions by their Chinese labels (the codes are
+    stored; ``操作代码`` keeps the action's for scripts)."""
+    details = dict(entry.details or {})
+    if "level" in details:
+        details["level"] = ROLE_LABELS.get(details["level"], details["level"])
     return {
         "操作时间": _wall(entry.at),
-        "操作人": entry.actor,
+        "操作人": actor_display(entry.actor),
         "操作": AUDIT_LABELS.get(entry.action, entry.action),
         "操作代码": entry.action,
         "操作对象": entry.target,

@@ -30,11 +30,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.context import Actor
-from simulator.contributions import refuse_medical_platform
 from simulator.db.models import Account, AuditEntry, ContributionLine, InsuredRelation, Person
 from simulator.errors import NOT_FOUND, ErrorSpec
 from simulator.gateways import GatewayError
-from simulator.queries import INSURANCE_NAMES, STATUS_NAMES
+from simulator.queries import (
+    INSURANCE_NAMES,
+    STATUS_NAMES,
+    DetailFilters,
+    InsuredFilters,
+    actor_display,
+)
 
 if TYPE_CHECKING:
     from simulator.platform import Platform
@@ -70,23 +75,16 @@ def _money(value: Any) -> str | None:
 
 
 def insured_rows(
-    session: Session, sandbox_id: str, unit_id: int, filters: Mapping[str, str | None]
+    session: Session, sandbox_id: str, unit_id: int, filters: Mapping[str, Any]
 ) -> tuple[Sequence[str], list[list[Any]]]:
-    """参保信息—人员缴费基数 (Q-9's list), every row matching the filters."""
-    query = (
+    """参保信息—人员缴费基数 (Q-9's list), every row matching the filters
+    (:class:`~simulator.queries.InsuredFilters`, as the list on screen)."""
+    query = InsuredFilters.of(filters).apply(
         select(InsuredRelation, Person)
         .join(Person, Person.id == InsuredRelation.person_id)
         .where(InsuredRelation.sandbox_id == sandbox_id, InsuredRelation.unit_id == unit_id)
         .order_by(Person.name, InsuredRelation.insurance_code)
     )
-    if filters.get("id_number"):
-        query = query.where(Person.id_number == str(filters["id_number"]).upper())
-    if filters.get("name"):
-        query = query.where(Person.name == filters["name"])
-    if filters.get("insurance_code"):
-        query = query.where(InsuredRelation.insurance_code == filters["insurance_code"])
-    if filters.get("status"):
-        query = query.where(InsuredRelation.status == filters["status"])
     headers = ("个人编号", "姓名", "证件号码", "险种", "险种名称", "参保身份", "缴费基数",
                "申报基数", "参保开始年月", "参保截止年月", "参保状态")  # fmt: skip
     rows = [
@@ -109,25 +107,16 @@ def insured_rows(
 
 
 def monthly_detail_rows(
-    session: Session, sandbox_id: str, unit_id: int, filters: Mapping[str, str | None]
+    session: Session, sandbox_id: str, unit_id: int, filters: Mapping[str, Any]
 ) -> tuple[Sequence[str], list[list[Any]]]:
-    """人员月缴费明细 (Q-7), every row matching the filters."""
-    query = (
+    """人员月缴费明细 (Q-7), every row matching the filters
+    (:class:`~simulator.queries.DetailFilters`, as the list on screen)."""
+    query = DetailFilters.of(filters).apply(
         select(ContributionLine, Person)
         .join(Person, Person.id == ContributionLine.person_id)
         .where(ContributionLine.sandbox_id == sandbox_id, ContributionLine.unit_id == unit_id)
         .order_by(ContributionLine.fee_month.desc(), Person.name, ContributionLine.insurance_code)
     )
-    if filters.get("fee_month"):
-        query = query.where(ContributionLine.fee_month == filters["fee_month"])
-    if filters.get("start_month"):
-        query = query.where(ContributionLine.fee_month >= filters["start_month"])
-    if filters.get("end_month"):
-        query = query.where(ContributionLine.fee_month <= filters["end_month"])
-    if filters.get("id_number"):
-        query = query.where(Person.id_number == str(filters["id_number"]).upper())
-    if filters.get("insurance_code"):
-        query = query.where(ContributionLine.insurance_code == filters["insurance_code"])
     headers = ("费款所属期", "个人编号", "姓名", "证件号码", "险种", "险种名称", "缴费基数",
                "单位缴费", "个人缴费", "缴费类型", "补退流水号")  # fmt: skip
     rows = [
@@ -150,7 +139,7 @@ def monthly_detail_rows(
 
 
 RowsFunction = Callable[
-    [Session, str, int, Mapping[str, str | None]], tuple[Sequence[str], list[list[Any]]]
+    [Session, str, int, Mapping[str, Any]], tuple[Sequence[str], list[list[Any]]]
 ]
 
 
@@ -162,13 +151,17 @@ class ExportKind:
     title: str  # the workbook's and the file's name
     behaviour_id: str
     rows: RowsFunction
+    #: the list's filters, checked (the same as the list on screen)
+    filters: Callable[[Mapping[str, Any]], InsuredFilters | DetailFilters]
 
 
 EXPORT_KINDS: dict[str, ExportKind] = {
     kind.key: kind
     for kind in (
-        ExportKind("insured", "参保信息-人员缴费基数", "Q-9", insured_rows),
-        ExportKind("monthly-details", "人员月缴费明细", "Q-7", monthly_detail_rows),
+        ExportKind("insured", "参保信息-人员缴费基数", "Q-9", insured_rows, InsuredFilters.of),
+        ExportKind(
+            "monthly-details", "人员月缴费明细", "Q-7", monthly_detail_rows, DetailFilters.of
+        ),
     )
 }
 
@@ -257,8 +250,8 @@ def export_personal_data(
         raise NOT_FOUND.refuse(what=f"导出内容“{kind}”")
     if actor.unit_id is None:
         raise EXPORT_NEEDS_ACCOUNT.refuse()
-    filters = {key: value for key, value in (filters or {}).items() if value}
-    refuse_medical_platform(filters.get("insurance_code"))
+    # the filters are checked before anyone is asked for anything (F-2, bad months, ranges)
+    filters = spec.filters(filters or {}).as_dict()
     id_number, name, mobile = _logged_in_account(platform, sandbox_id, actor)
     real_person_check(platform, sandbox_id, id_number, name)
     with platform.sandbox_session(sandbox_id) as ctx:
@@ -301,7 +294,7 @@ def export_history(platform: Platform, sandbox_id: str, unit_id: int) -> list[di
         return [
             {
                 "导出时间": entry.at.isoformat(sep=" "),
-                "导出人": entry.actor,
+                "导出人": actor_display(entry.actor),
                 "导出内容": entry.target,
                 "条数": entry.details.get("rows"),
                 "文件名": entry.details.get("file"),

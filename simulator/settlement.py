@@ -6,7 +6,8 @@ be settled on demand.  For every insured relation at a unit covering the month,
 one regular contribution line: base clamped to that month's floor and ceiling
 (PER-3), amounts = base × rate half-up to the fen (PER-8).  Then one
 单位征缴通知单 per unit (Q-6, F Q9): the month's regular lines plus the back pay
-declared in the period.
+declared in the period (:func:`notice_totals`, also used for the settled months of a
+world being loaded).
 
 Two FAQ rules are applied here and written into the settlement's notes:
 
@@ -22,12 +23,13 @@ so that rounding is exact half-up on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, text
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from simulator.contributions import DISABILITY_BASE_FROM, work_injury_rate
@@ -263,65 +265,98 @@ def settle_month(
     return SettlementSummary(str(month), units, inserted or 0, notes)
 
 
-def _write_notices(
-    session: Session, sandbox_id: str, month: Month, now: datetime, notes: list[dict]
-) -> int:
-    """单位征缴通知单 per unit: the month's regular lines plus the period's back pay."""
-    m = str(month)
+def notice_totals(sandbox_id: str, first: Month, last: Month) -> Select:
+    """单位征缴通知单 totals per unit and fee month, for fee months ``first`` … ``last`` (Q-6):
+    the month's regular lines plus the back pay declared in its period (the lines of the
+    办结 businesses whose 费款所属期 is that month).  Columns: ``unit_id``, ``fee_month``,
+    ``people``, ``lines``, ``unit_total``, ``personal_total``.
+
+    The one rule of the notices: the monthly settlement applies it to the month it
+    settles, world loading (:mod:`simulator.worlds`) to the settled months a world holds.
+    """
+
+    def months(column: Any) -> Any:
+        return column == str(first) if first == last else column.between(str(first), str(last))
+
     regular = select(
         ContributionLine.unit_id.label("unit_id"),
+        ContributionLine.fee_month.label("fee_month"),
         ContributionLine.person_id.label("person_id"),
         ContributionLine.unit_amount.label("unit_amount"),
         ContributionLine.personal_amount.label("personal_amount"),
     ).where(
         ContributionLine.sandbox_id == sandbox_id,
-        ContributionLine.fee_month == m,
+        months(ContributionLine.fee_month),
         ContributionLine.kind == "regular",
     )
+    # from the sandbox's businesses to their lines (by business_id), not through every line
+    # of the sandbox: a world being loaded has many lines and no business
     backpay = (
         select(
             ContributionLine.unit_id,
+            Business.fee_month,
             ContributionLine.person_id,
             ContributionLine.unit_amount,
             ContributionLine.personal_amount,
         )
-        .join(Business, Business.id == ContributionLine.business_id)
+        .select_from(Business)
+        .join(ContributionLine, ContributionLine.business_id == Business.id)
         .where(
-            ContributionLine.sandbox_id == sandbox_id,
-            ContributionLine.kind == "backpay",
-            Business.fee_month == m,
+            Business.sandbox_id == sandbox_id,
+            months(Business.fee_month),
             Business.state == "办结",
+            ContributionLine.kind == "backpay",
         )
     )
     lines = regular.union_all(backpay).subquery()
-    totals = session.execute(
+    return (
         select(
             lines.c.unit_id,
-            func.count(func.distinct(lines.c.person_id)),
-            func.count(),
-            func.sum(lines.c.unit_amount),
-            func.sum(lines.c.personal_amount),
+            lines.c.fee_month,
+            func.count(func.distinct(lines.c.person_id)).label("people"),
+            func.count().label("lines"),
+            func.sum(lines.c.unit_amount).label("unit_total"),
+            func.sum(lines.c.personal_amount).label("personal_total"),
         )
         .where(lines.c.unit_id.is_not(None))
-        .group_by(lines.c.unit_id)
-    ).all()
+        .group_by(lines.c.unit_id, lines.c.fee_month)
+    )
+
+
+def notice_number(month: Month, unit_no: str | None, unit_id: int) -> str:
+    """征缴通知单号: ``ZJ`` + the fee month ``YYYYMM`` + the 单位编号 (Q-6)."""
+    return f"ZJ{month.compact()}{unit_no or unit_id}"
+
+
+def _fen(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def _unit_numbers(connection: Session | Connection, sandbox_id: str) -> dict[int, str]:
+    query = select(Unit.id, Unit.unit_no).where(Unit.sandbox_id == sandbox_id)
+    return {unit_id: unit_no for unit_id, unit_no in connection.execute(query)}
+
+
+def _write_notices(
+    session: Session, sandbox_id: str, month: Month, now: datetime, notes: list[dict]
+) -> int:
+    """单位征缴通知单 per unit: the month's regular lines plus the period's back pay."""
+    m = str(month)
+    totals = session.execute(notice_totals(sandbox_id, month, month)).all()
     existing = {
         s.unit_id: s
         for s in session.scalars(
             select(Settlement).where(Settlement.sandbox_id == sandbox_id, Settlement.fee_month == m)
         )
     }
-    unit_numbers = dict(
-        session.execute(select(Unit.id, Unit.unit_no).where(Unit.sandbox_id == sandbox_id)).all()
-    )
-    for unit_id, people, count, unit_total, personal_total in totals:
-        unit_total = Decimal(str(unit_total or 0)).quantize(Decimal("0.01"))
-        personal_total = Decimal(str(personal_total or 0)).quantize(Decimal("0.01"))
+    unit_numbers = _unit_numbers(session, sandbox_id)
+    for unit_id, _, people, count, unit_total, personal_total in totals:
+        unit_total, personal_total = _fen(unit_total), _fen(personal_total)
         settlement = existing.get(unit_id) or Settlement(
             sandbox_id=sandbox_id,
             unit_id=unit_id,
             fee_month=m,
-            notice_no=f"ZJ{month.compact()}{unit_numbers.get(unit_id) or unit_id}",
+            notice_no=notice_number(month, unit_numbers.get(unit_id), unit_id),
         )
         settlement.people = people
         settlement.lines = count
@@ -333,3 +368,47 @@ def _write_notices(
         session.add(settlement)
     session.flush()
     return len(totals)
+
+
+def write_settled_notices(
+    connection: Connection,
+    sandbox_id: str,
+    first: Month,
+    last: Month,
+    settled_at: Callable[[Month], datetime],
+) -> int:
+    """The 单位征缴通知单 of fee months ``first`` … ``last``, for a sandbox that has none of
+    them yet: a world being loaded, whose settled months are written as lines without a
+    settlement run (``docs/worlds.md``).  The same totals and numbers as
+    :func:`settle_month` (:func:`notice_totals`); ``settled_at(month)``: when the month
+    was settled.  One aggregate query and one executemany; returns the notices written.
+    """
+    unit_numbers = _unit_numbers(connection, sandbox_id)
+    months: dict[str, tuple[Month, datetime]] = {}
+    rows = []
+    for unit_id, fee_month, people, count, unit_total, personal_total in connection.execute(
+        notice_totals(sandbox_id, first, last)
+    ):
+        if fee_month not in months:
+            month = Month.parse(fee_month)
+            months[fee_month] = (month, settled_at(month))
+        month, at = months[fee_month]
+        unit_total, personal_total = _fen(unit_total), _fen(personal_total)
+        rows.append(
+            {
+                "sandbox_id": sandbox_id,
+                "unit_id": unit_id,
+                "fee_month": fee_month,
+                "notice_no": notice_number(month, unit_numbers.get(unit_id), unit_id),
+                "people": people,
+                "lines": count,
+                "unit_total": unit_total,
+                "personal_total": personal_total,
+                "total": unit_total + personal_total,
+                "settled_at": at,
+                "notes": [],
+            }
+        )
+    if rows:
+        connection.execute(insert(Settlement.__table__), rows)
+    return len(rows)

@@ -26,7 +26,9 @@ with SQLAlchemy Core ``insert()`` executemany in batches, in one transaction.
 record) is not loaded into: :func:`load_world` refuses with ``E_WORLD_PRESENT``
 unless ``replace=True``, which empties the sandbox first (as ``sandbox reset``)
 in the same transaction.  Loading sets the clock without running the
-time-driven work (``clock_moved``): the world *is* the state on that day.
+time-driven work (``clock_moved``): the world *is* the state on that day, settled
+months included — so the 单位征缴通知单 of the months its history covers are written
+too, by the settlement's own rule (:func:`simulator.settlement.notice_totals`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -72,6 +74,7 @@ from simulator.identifiers import (
 from simulator.memory import gc_paused
 from simulator.months import Month
 from simulator.parameters import ParameterNotFound, ParameterView
+from simulator.settlement import write_settled_notices
 
 if TYPE_CHECKING:
     from simulator.platform import Platform
@@ -145,6 +148,9 @@ EMPLOYMENT_CODES = ("identity", "contract_reason", "contract_type", "job_type", 
 MAX_PROBLEMS_SHOWN = 20
 #: rows per executemany (about; a batch is flushed after the person that fills it)
 BATCH_SIZE = 5000
+#: the day of the month the monthly settlement runs (the paused days begin, PER-2;
+#: ``plugins/settlement.py``): a world's notices are dated then
+SETTLEMENT_DAY = 7
 
 WORLD_INVALID = ErrorSpec(
     code="E_WORLD_INVALID",
@@ -1395,6 +1401,8 @@ class WorldSummary:
     #: construction projects written (I9-1): code, name, unit key and worker count
     projects: list[dict[str, Any]]
     replaced: bool = False
+    #: 单位征缴通知单 written for the settled months of the world's history (Q-6)
+    notices: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -1409,6 +1417,7 @@ class WorldSummary:
             "counts": dict(self.counts),
             "projects": list(self.projects),
             "replaced": self.replaced,
+            "notices": self.notices,
         }
 
 
@@ -1482,6 +1491,7 @@ def load_world_data(
                 platform._clear(session, sandbox_id)
             _write(platform, connection, sandbox_id, plan, progress)
             written = _write_projects(connection, sandbox_id, world)
+            notices = _write_notices(platform, connection, sandbox_id, plan)
             connection.execute(
                 update(Sandbox.__table__)
                 .where(Sandbox.__table__.c.id == sandbox_id)
@@ -1514,6 +1524,48 @@ def load_world_data(
             for project in world.projects
         ],
         replaced=bool(held),
+        notices=notices,
+    )
+
+
+def _settled_at(platform: Platform, city: str, month: Month, clock: datetime) -> datetime:
+    """When the monthly settlement settled fee month ``month`` in ``city``: 00:00 on the
+    7th whose paused days close its period (PER-2, as the settlement plugin runs it), never
+    after ``clock``.  A month no 7th settles (the old calendar's last month before the
+    provincial platform's go-live, PER-7: its next 7th already closes a provincial period)
+    takes the 7th of the month after it."""
+    place = platform.city(city)
+    following = month.plus(1).first_day().replace(day=SETTLEMENT_DAY)
+    day = following
+    for candidate in (month.first_day().replace(day=SETTLEMENT_DAY), following):
+        period = platform.period_on(candidate, place)
+        if period.paused and period.fee_month == month:
+            day = candidate
+            break
+    return min(datetime.combine(day, time()), clock)
+
+
+def _write_notices(platform: Platform, connection: Connection, sandbox_id: str, plan: _Plan) -> int:
+    """The 单位征缴通知单 of the settled months the world's contribution lines cover (Q-6):
+    a world *is* the state on its clock's day, settled months included, so their notices
+    are there as the monthly settlement makes them (:func:`simulator.settlement.notice_totals`:
+    one aggregate over the lines just written).  Returns how many were written."""
+    spans = [
+        employment.history
+        for person in plan.people
+        for employment in person.employments
+        if employment.history is not None
+    ]
+    if not spans:
+        return 0
+    first = min(span[0] for span in spans)
+    clock = plan.world.clock
+    return write_settled_notices(
+        connection,
+        sandbox_id,
+        first,
+        plan.last_settled,
+        lambda month: _settled_at(platform, plan.world.city, month, clock),
     )
 
 

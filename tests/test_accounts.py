@@ -7,6 +7,7 @@ the world password and its people are known to public security.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -434,10 +435,58 @@ def test_grants_and_removals_are_audited_on_the_sandbox_clock(api: Api) -> None:
         "变更授权事项", {"变更前事项": ["person_collection"], "变更后事项": ["rollback"]},
     )  # fmt: skip
     assert (grant["操作"], grant["操作时间"], grant["内容"]["级别"]) == (
-        "开通授权", "2021-09-15 09:00:00", "agent",
+        "开通授权", "2021-09-15 09:00:00", "单位经办人",
     )  # fmt: skip
     page_2 = api.call("GET", "/accounts/audit", legal_rep, query_string={"per_page": 3, "page": 2})
     assert [r["操作"] for r in page_2.body["rows"]] == ["同意授权注意事项", "登录"]
+
+
+def test_the_audit_shows_levels_and_actions_in_chinese(api: Api, platform: Platform) -> None:
+    """A-2, Q-2, Q-8: an agent's export and business read 丁雨(单位经办人) and 导出个人信息 —
+    never the codes the rows store (``丁雨(agent)``, ``personal_data_export``)."""
+    legal_rep = api.legal_rep()
+    api.agree(legal_rep)
+    _, agent = api.grantee(legal_rep, DING_YU, scopes=["employment_enrolment"])
+    exported = api.client.post(
+        f"/api/v1/sandboxes/{api.sandbox}/unit/exports/insured",
+        json={}, headers={"Authorization": f"Bearer {agent}"},
+    )  # fmt: skip
+    assert exported.status_code == 200, exported.get_json()
+    assert api.business(agent, "employment_enrolment", ENROLMENT).status == 201
+    with platform.db.transaction() as session:
+        stored = session.scalars(
+            select(AuditEntry.actor).where(
+                AuditEntry.sandbox_id == api.sandbox, AuditEntry.action == "personal_data_export"
+            )
+        ).one()
+    assert stored == "丁雨(agent)"  # as written: the display translates it
+
+    rows = api.call("GET", "/accounts/audit", legal_rep).body["rows"]
+    export_row = next(row for row in rows if row["操作代码"] == "personal_data_export")
+    assert (export_row["操作"], export_row["操作人"]) == ("导出个人信息", "丁雨(单位经办人)")
+    assert all(
+        not re.search(r"\((legal_rep|admin|agent|counter|system)\)", row["操作人"]) for row in rows
+    )
+    assert all(row["操作"] != row["操作代码"] for row in rows)  # every action has its label
+    exports = api.call("GET", "/unit/exports", legal_rep).body["rows"]
+    assert exports[0]["导出人"] == "丁雨(单位经办人)"
+    businesses = api.call("GET", "/unit/businesses", legal_rep).body["rows"]
+    assert businesses[0]["经办人"] == "丁雨(单位经办人)"
+
+
+def test_actor_display() -> None:
+    """Stored actors as shown: codes translated, Chinese labels left alone."""
+    from simulator.queries import actor_display
+
+    assert actor_display("周明远(legal_rep)") == "周明远(法定代表人)"
+    assert actor_display("张伟(agent)") == "张伟(单位经办人)"
+    assert actor_display("沈一鸣(admin)") == "沈一鸣(单位管理员)"
+    assert actor_display("周明远(法定代表人)") == "周明远(法定代表人)"
+    assert actor_display("柜台经办(counter)") == "柜台经办"
+    assert actor_display("系统(system)") == "系统"
+    assert actor_display("李四(个人)") == "李四(个人)"
+    assert actor_display("某人(robot)") == "某人(robot)"  # not a level: as stored
+    assert actor_display("") == ""
 
 
 # --- the grantee's activation (A-3) ------------------------------------------------------------

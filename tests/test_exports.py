@@ -191,6 +191,81 @@ def test_medical_and_maternity_are_on_the_medical_platform(app, client, suqian, 
     assert listed.get_json()["code"] == "E_MEDICAL_PLATFORM"
 
 
+def exported_rows(reply) -> list[tuple]:  # type: ignore[no-untyped-def]
+    archive = pyzipper.AESZipFile(io.BytesIO(reply.data))
+    archive.setpassword(SUQIAN_MOBILE.encode())
+    sheet = load_workbook(io.BytesIO(archive.read(archive.namelist()[0])), read_only=True).active
+    return list(sheet.iter_rows(values_only=True))[1:]
+
+
+@pytest.mark.db
+def test_monthly_details_export_a_range_given_either_way(app, client, platform, suqian, headers):  # type: ignore[no-untyped-def]
+    """Q-7: months are YYYYMM or YYYY-MM (docs/records.md); the export and the list on
+    screen filter alike."""
+    filters = {"start_month": "202105", "end_month": "202106", "insurance_code": "110"}
+    reply = export(app, client, suqian, headers, **filters)
+    assert reply.status_code == 200, reply.get_json()
+    rows = exported_rows(reply)
+    assert {row[0] for row in rows} == {"2021-05", "2021-06"}
+    assert {row[4] for row in rows} == {"110"}
+    assert len(rows) == 80 * 2
+    listed = client.get(
+        f"/api/v1/sandboxes/{suqian}/unit/monthly-details",
+        query_string={**filters, "per_page": 500},
+        headers=headers,
+    ).get_json()
+    assert listed["total"] == len(rows)
+    assert sorted((r["费款所属期"], r["证件号码"]) for r in listed["rows"]) == sorted(
+        (row[0], row[3]) for row in rows
+    )
+    (entry,) = audit_entries(platform, suqian)  # the filters as applied
+    assert entry.details["filters"] == {
+        "start_month": "2021-05", "end_month": "2021-06", "insurance_code": "110"
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "filters", "code", "field"),
+    [
+        ("monthly-details", {"fee_month": "2021-13"}, "E_INVALID_INPUT", "fee_month"),
+        ("monthly-details", {"start_month": "202100"}, "E_INVALID_INPUT", "start_month"),
+        (
+            "monthly-details",
+            {"start_month": "2021-08", "end_month": "2021-05"},
+            "E_RECORD_RANGE",
+            "start_month",
+        ),
+        ("monthly-details", {"insurance_code": "999"}, "E_INVALID_INPUT", "insurance_code"),
+        ("insured", {"insurance_code": "999"}, "E_INVALID_INPUT", "insurance_code"),
+    ],
+)
+def test_filters_that_match_nothing_by_mistake_are_refused(  # type: ignore[no-untyped-def]
+    app, client, platform, suqian, headers, kind, filters, code, field
+):
+    """Q-7: refused as 打印证明 refuses the same mistakes — not an empty zip; nothing audited."""
+    reply = export(app, client, suqian, headers, kind=kind, **filters)
+    assert reply.status_code == 400, reply.data[:200]
+    body = reply.get_json()
+    assert body["code"] == code and body["errors"][0]["field"] == field
+    if code == "E_INVALID_INPUT":
+        assert field in body["message"]
+    assert audit_entries(platform, suqian) == []
+    same_on_the_certificate = client.post(
+        f"/api/v1/sandboxes/{suqian}/unit/rights-records",
+        json={"start_month": "2021-08", "end_month": "2021-05"},
+        headers=headers,
+    ).get_json()
+    assert same_on_the_certificate["code"] == "E_RECORD_RANGE"
+
+
+@pytest.mark.db
+def test_the_export_log_names_the_level_in_chinese(app, client, platform, suqian, headers):  # type: ignore[no-untyped-def]
+    """Q-2: 导出人 is 姓名(法定代表人); the stored entry keeps what it was written with."""
+    export(app, client, suqian, headers, fee_month="2020-03")
+    history = client.get(f"/api/v1/sandboxes/{suqian}/unit/exports", headers=headers)
+    assert history.get_json()["rows"][0]["导出人"] == "臧建平(法定代表人)"
+
+
 def test_encrypted_zip_round_trip() -> None:
     """Q-2"""
     content = encrypted_zip("a.xlsx", b"x" * 1000, "13812345678")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from builders import PASSWORD, add_person, add_unit
@@ -121,3 +122,122 @@ def test_a_business_in_detail_with_its_trace(client, platform, sandbox_id):  # t
     foreign = login(client, platform, sandbox_id, other_id)
     refused = client.get(f"{base}/unit/businesses/{done['business_no']}", headers=foreign)
     assert refused.status_code == 404
+
+
+# --- on a loaded world: notices, filters, labels (Q-6, Q-7, Q-8, F-2) --------------------------------
+
+DEMO_USCC = "91320106438957376C"
+DEMO_LEGAL_REP = "320106197803140438"  # 周明远
+
+
+@pytest.fixture
+def demo_headers(client, platform, sandbox_id):  # type: ignore[no-untyped-def]
+    from simulator.worlds import DEFAULT_PASSWORD, load_world
+
+    load_world(platform, sandbox_id, "demo")
+    reply = client.post(
+        f"/api/v1/sandboxes/{sandbox_id}/login",
+        json={"uscc": DEMO_USCC, "id_number": DEMO_LEGAL_REP, "password": DEFAULT_PASSWORD},
+    )
+    assert reply.status_code == 200, reply.get_json()
+    return {"Authorization": f"Bearer {reply.get_json()['token']}"}
+
+
+def test_a_loaded_world_shows_the_notices_of_its_settled_months(client, sandbox_id, demo_headers):  # type: ignore[no-untyped-def]
+    """Q-6: the demo world's last settled month is 2021-08; its history starts in 2021-02."""
+    base = f"/api/v1/sandboxes/{sandbox_id}/unit"
+    notices = client.get(f"{base}/collection-notices", headers=demo_headers).get_json()
+    assert notices["total"] == 7
+    assert [row["费款所属期"] for row in notices["rows"]] == [
+        f"2021-{month:02d}" for month in range(8, 1, -1)
+    ]
+    august = notices["rows"][0]
+    assert august["征缴通知单号"] == "ZJ202108320100000001" and august["缴费人数"] == 5
+    details = client.get(
+        f"{base}/monthly-details", query_string={"fee_month": "2021-08", "per_page": 500},
+        headers=demo_headers,
+    ).get_json()  # fmt: skip
+    paid = sum(Decimal(r["单位缴费"]) + Decimal(r["个人缴费"]) for r in details["rows"])
+    assert Decimal(august["扣款总金额"]) == paid
+    for month in ("202105", "2021-05"):  # YYYYMM or YYYY-MM
+        one = client.get(
+            f"{base}/collection-notices", query_string={"fee_month": month}, headers=demo_headers
+        ).get_json()
+        assert [row["费款所属期"] for row in one["rows"]] == ["2021-05"]
+
+
+def detail_rows(client, sandbox_id, headers, **filters):  # type: ignore[no-untyped-def]
+    reply = client.get(
+        f"/api/v1/sandboxes/{sandbox_id}/unit/monthly-details",
+        query_string={"per_page": 500, **filters},
+        headers=headers,
+    )
+    return reply
+
+
+def test_monthly_details_filter_by_range_and_insurance(client, sandbox_id, demo_headers):  # type: ignore[no-untyped-def]
+    """Q-7: the list filters as its export does — start_month … end_month, insurance_code."""
+    every = detail_rows(client, sandbox_id, demo_headers).get_json()["rows"]
+    ranged = detail_rows(
+        client, sandbox_id, demo_headers, start_month="202105", end_month="2021-06"
+    ).get_json()
+    assert ranged["total"] == len([r for r in every if "2021-05" <= r["费款所属期"] <= "2021-06"])
+    assert {r["费款所属期"] for r in ranged["rows"]} == {"2021-05", "2021-06"}
+    since = detail_rows(client, sandbox_id, demo_headers, start_month="2021-07").get_json()
+    assert {r["费款所属期"] for r in since["rows"]} == {"2021-07", "2021-08"}
+    pension = detail_rows(client, sandbox_id, demo_headers, insurance_code="110").get_json()
+    assert pension["total"] == len(every) // 3
+    assert {r["险种"] for r in pension["rows"]} == {"110"}
+
+
+@pytest.mark.parametrize(
+    ("filters", "status", "code", "field"),
+    [
+        ({"fee_month": "2021-13"}, 400, "E_INVALID_INPUT", "fee_month"),
+        ({"start_month": "2021-08", "end_month": "2021-05"}, 400, "E_RECORD_RANGE", "start_month"),
+        ({"insurance_code": "999"}, 400, "E_INVALID_INPUT", "insurance_code"),
+        ({"insurance_code": "310"}, 422, "E_MEDICAL_PLATFORM", "insurance_code"),
+    ],
+)
+def test_monthly_details_refuse_what_the_export_refuses(  # type: ignore[no-untyped-def]
+    client, sandbox_id, demo_headers, filters, status, code, field
+):
+    """Q-7, F-2: a month that is not one, a reversed range, an unknown 险种."""
+    reply = detail_rows(client, sandbox_id, demo_headers, **filters)
+    assert reply.status_code == status, reply.get_json()
+    assert reply.get_json()["code"] == code
+    assert reply.get_json()["errors"][0]["field"] == field
+
+
+def test_the_openapi_document_lists_the_monthly_detail_filters(client):  # type: ignore[no-untyped-def]
+    """Q-7: the filters are documented where a tester looks."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    route = document["paths"]["/api/v1/sandboxes/{sandbox_id}/unit/monthly-details"]["get"]
+    names = {parameter["name"] for parameter in route["parameters"]}
+    assert {"fee_month", "start_month", "end_month", "id_number", "insurance_code"} <= names
+
+
+def test_businesses_name_the_level_in_chinese(client, platform, sandbox_id, demo_headers):  # type: ignore[no-untyped-def]
+    """Q-8: 经办人 is 姓名(法定代表人), never the level's code — old rows included."""
+    from sqlalchemy import update
+
+    from simulator.db.models import Business
+
+    base = f"/api/v1/sandboxes/{sandbox_id}"
+    done = client.post(
+        f"{base}/businesses/employment_enrolment",
+        json={"id_number": "320113199804061558", "contract_reason": "1",
+              "contract_start": "2021-08-01", "job_type": "07", "base": "6000"},
+        headers=demo_headers,
+    )  # fmt: skip
+    assert done.status_code == 201, done.get_json()
+    rows = client.get(f"{base}/unit/businesses", headers=demo_headers).get_json()["rows"]
+    assert rows[0]["经办人"] == "周明远(法定代表人)"
+    detail = client.get(f"{base}/unit/businesses/{rows[0]['业务编号']}", headers=demo_headers)
+    assert detail.get_json()["经办人"] == "周明远(法定代表人)"
+    with platform.db.transaction() as session:  # a row as an older release stored it
+        session.execute(
+            update(Business).where(Business.sandbox_id == sandbox_id).values(actor="周明远(admin)")
+        )
+    rows = client.get(f"{base}/unit/businesses", headers=demo_headers).get_json()["rows"]
+    assert rows[0]["经办人"] == "周明远(单位管理员)"

@@ -398,6 +398,40 @@ def test_forgotten_password_with_slider_and_face(client: FlaskClient, demo: str)
     assert reply.status_code == 302
 
 
+@pytest.mark.usefixtures("mocks")
+def test_the_slider_works_without_javascript(client: FlaskClient, demo: str) -> None:
+    """A-4: the hidden field the slider fills is sent only when JavaScript enables it; without
+    JavaScript the <noscript> field is the only ``offset``, and the page passes."""
+    url = f"/s/{demo}/password/forgot"
+    step = post_form(
+        client,
+        url,
+        {"action": "account", "uscc": USCC, "id_type": "居民身份证",
+         "id_number": LEGAL_REP_ID, "name": "周明远"},
+        follow_redirects=True,
+    ).get_data(as_text=True)  # fmt: skip
+    hidden = re.search(r'<input type="hidden" name="offset"[^>]*>', step)
+    assert hidden and "disabled" in hidden.group(0)
+    assert step.index(hidden.group(0)) < step.index("<noscript>")
+    target = re.search(r'data-target="(\d+)"', step).group(1)  # type: ignore[union-attr]
+    # a page served before the fix, or a browser sending both: the last value counts
+    verify = client.post(
+        url,
+        data={"csrf_token": csrf_token(step), "action": "slider", "offset": ["0", target]},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "人脸识别认证" in verify
+
+
+def test_slider_offset_reading() -> None:
+    from simulator.web.auth import _slider_offset
+
+    assert _slider_offset(["0", "137"]) == 137
+    assert _slider_offset(["137", ""]) == 137
+    assert _slider_offset(["42.6"]) == 42
+    assert _slider_offset([]) == _slider_offset(["x"]) == _slider_offset(["inf"]) == -1
+
+
 def _bytes_io(content: bytes) -> Any:
     import io
 
@@ -483,3 +517,52 @@ def test_certificate_pdf_and_its_public_verification_page(client: FlaskClient, d
     assert "验证通过" in page and record_no in page
     altered = anonymous.test_client().get("/verify/not-a-token").get_data(as_text=True)
     assert "验证不通过" in altered
+
+
+# --- 单位中心 lists: filters refused on the page, the actor's level in Chinese ---------------------
+
+
+@pytest.mark.parametrize("code", ["310", "510"])
+def test_medical_insurance_filter_is_answered_on_the_page(
+    client: FlaskClient, demo: str, code: str
+) -> None:
+    """F-2: the 参保信息 page shows the message (HTML), as the export page does."""
+    log_in(client, demo)
+    reply = client.get(f"/s/{demo}/centre/insured?insurance_code={code}")
+    assert reply.status_code == 200 and reply.mimetype == "text/html"
+    page = reply.get_data(as_text=True)
+    assert "医疗、生育保险在医保信息平台办理" in page and "E_MEDICAL_PLATFORM" in page
+    assert "参保信息 — 人员缴费基数" in page and "共 0 条" in page
+    console = client.application.test_client()
+    post_form(console, "/trainer/login", {"password": TRAINER_PASSWORD})
+    errors = console.get(f"/trainer/sandboxes/{demo}").get_data(as_text=True)
+    assert "参保信息查询" in errors and "周明远(法定代表人)" in errors
+
+
+def test_monthly_details_page_filters_like_its_export(client: FlaskClient, demo: str) -> None:
+    """Q-7: 起始年月 … 截止年月 and 险种 on the page; a reversed range is refused there."""
+    log_in(client, demo)
+    url = f"/s/{demo}/centre/payments"
+    page = client.get(
+        url, query_string={"view": "details", "start_month": "2021-07", "end_month": "2021-08",
+                           "insurance_code": "210", "per_page": 100},
+    ).get_data(as_text=True)  # fmt: skip
+    assert "共 10 条" in page  # five people, two months, 失业 only
+    assert 'name="start_month"' in page and 'name="insurance_code"' in page
+    export_link = re.search(r'id="export-link" href="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert "start_month=2021-07" in export_link and "insurance_code=210" in export_link
+    reversed_range = client.get(
+        url, query_string={"view": "details", "start_month": "2021-08", "end_month": "2021-05"}
+    )
+    assert reversed_range.status_code == 200
+    assert "查询时间的开始年月不能晚于结束年月" in reversed_range.get_data(as_text=True)
+    notices = client.get(url).get_data(as_text=True)  # Q-6: the world's settled months
+    assert "ZJ202108320100000001" in notices and "ZJ202102320100000001" in notices
+
+
+def test_businesses_page_names_the_level_in_chinese(client: FlaskClient, demo: str) -> None:
+    """Q-8: 经办人 周明远(法定代表人), not 周明远(legal_rep)."""
+    log_in(client, demo)
+    post_form(client, f"/s/{demo}/items/employment_enrolment", enrolment_form(ZHAO))
+    page = client.get(f"/s/{demo}/centre/businesses").get_data(as_text=True)
+    assert "周明远(法定代表人)" in page and "legal_rep" not in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from simulator.db.models import (
     InsuredRelation,
     Person,
     Sandbox,
+    Settlement,
     Unit,
 )
 from simulator.errors import Refused
@@ -214,6 +216,83 @@ def test_contribution_history_is_clamped_and_priced(platform: Platform, sandbox_
     assert (relation.declared_base, relation.base) == (Decimal("30000.00"), Decimal("22470.00"))
     months = {line.fee_month for line in lines.values() if line.person_id == people["王建国"]}
     assert min(months) == "2021-02" and max(months) == "2021-08"  # the last settled month
+
+
+def _notices(platform: Platform, sandbox_id: str) -> dict[tuple[int, str], Settlement]:
+    return {(n.unit_id, n.fee_month): n for n in rows(platform, Settlement, sandbox_id)}
+
+
+@pytest.mark.db
+def test_a_world_holds_the_collection_notices_of_its_settled_months(
+    platform: Platform, sandbox_id: str
+) -> None:
+    """Q-6: the world *is* the state on its day, settled months included — each month of
+    its history has its 单位征缴通知单, as the monthly settlement makes it."""
+    summary = load_world(platform, sandbox_id, "demo")
+    [unit] = rows(platform, Unit, sandbox_id)
+    notices = _notices(platform, sandbox_id)
+    months = [f"2021-{m:02d}" for m in range(2, 9)]  # history 2021-02 … the last settled month
+    assert sorted(month for _, month in notices) == months
+    assert summary.notices == summary.as_dict()["notices"] == 7
+    lines = rows(platform, ContributionLine, sandbox_id)
+    for month in months:
+        notice = notices[(unit.id, month)]
+        of_month = [line for line in lines if line.fee_month == month]
+        assert notice.notice_no == f"ZJ{month.replace('-', '')}320100000001"
+        assert notice.lines == len(of_month)
+        assert notice.people == len({line.person_id for line in of_month})
+        assert notice.unit_total == sum(line.unit_amount for line in of_month)
+        assert notice.personal_total == sum(line.personal_amount for line in of_month)
+        assert notice.total == notice.unit_total + notice.personal_total
+        assert notice.notes == []
+    assert notices[(unit.id, "2021-08")].people == 5
+    # settled on the 7th that closed each period (PER-2); 2021-07, the old calendar's last
+    # month, on the 7th after it; never after the world's clock
+    settled = {month: notices[(unit.id, month)].settled_at for month in months}
+    assert settled["2021-02"] == datetime(2021, 3, 7)
+    assert settled["2021-06"] == datetime(2021, 7, 7)
+    assert settled["2021-07"] == settled["2021-08"] == datetime(2021, 8, 7)
+
+
+def test_a_worlds_notices_are_those_the_settlement_makes(
+    platform: Platform, sandbox_id: str
+) -> None:
+    """Q-6: settling a month the world holds again changes no total (one rule), and the
+    next settlement adds its month."""
+    from plugins.settlement import settle_on_demand
+
+    load_world(platform, sandbox_id, "suqian-80")
+    loaded = _notices(platform, sandbox_id)
+    assert len(loaded) == 20  # 2020-01 … 2021-08, one unit
+    (unit_id, _), *_ = loaded
+    assert loaded[(unit_id, "2020-03")].people == 81  # the former employee left in 2020-06
+    assert loaded[(unit_id, "2020-07")].people == 80
+    settle_on_demand(platform, sandbox_id, "2021-08")
+    platform.advance_clock(sandbox_id, days=22)  # 2021-09-07: 2021-09 is settled
+    settled = _notices(platform, sandbox_id)
+    assert set(settled) == {*loaded, (unit_id, "2021-09")}
+
+    def totals(notice: Settlement) -> tuple[Any, ...]:
+        return (notice.notice_no, notice.people, notice.lines, notice.unit_total,
+                notice.personal_total, notice.total)  # fmt: skip
+
+    again = settled[(unit_id, "2021-08")]
+    assert totals(again) == totals(loaded[(unit_id, "2021-08")])
+    assert again.settled_at == datetime(2021, 8, 16, 9)  # settled again, on demand
+    assert settled[(unit_id, "2021-09")].people == 80
+
+
+def test_a_world_without_history_has_no_notices(
+    platform: Platform, sandbox_id: str, tmp_path: Path
+) -> None:
+    """Q-6: no contribution lines, nothing settled to show."""
+    world = read("demo")
+    for person in world["people"]:
+        for job in person.get("employments", []):
+            job.pop("contributions", None)
+    summary = load_world_data(platform, sandbox_id, world)
+    assert summary.counts["contribution_lines"] == 0
+    assert summary.notices == 0 and rows(platform, Settlement, sandbox_id) == []
 
 
 def _by_name(platform: Platform, sandbox_id: str) -> dict[str, list[Person]]:

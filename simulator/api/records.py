@@ -40,11 +40,11 @@ from simulator.certificate import (
     issued_view,
     verify_record,
 )
-from simulator.contributions import refuse_medical_platform
 from simulator.db.records import IssuedRecord
 from simulator.errors import INVALID_INPUT, NOT_FOUND, Refused
 from simulator.exports import export_history, export_personal_data
 from simulator.months import Month
+from simulator.queries import actor_display, month_filter
 
 records_tag = Tag(
     name="打印证明 rights record",
@@ -105,11 +105,21 @@ class ExportRequest(BaseModel):
 
     id_number: str | None = Field(None, max_length=18)
     name: str | None = Field(None, max_length=50, description="参保信息 only")
-    insurance_code: str | None = Field(None, pattern=r"^\d{3}$")
+    insurance_code: str | None = Field(
+        None, pattern=r"^\d{3}$", description="110, 120, 210 or 410 (310/510: F-2)"
+    )
     status: str | None = Field(None, pattern=r"^[123]$", description="参保信息 only")
-    fee_month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="月缴费明细 only")
-    start_month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="月缴费明细 only")
-    end_month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="月缴费明细 only")
+    fee_month: str | None = Field(
+        None, pattern=r"^\d{4}-?\d{2}$", description="月缴费明细 only; YYYYMM or YYYY-MM"
+    )
+    start_month: str | None = Field(
+        None, pattern=r"^\d{4}-?\d{2}$", description="月缴费明细 only; YYYYMM or YYYY-MM"
+    )
+    end_month: str | None = Field(
+        None,
+        pattern=r"^\d{4}-?\d{2}$",
+        description="月缴费明细 only; YYYYMM or YYYY-MM, not before start_month",
+    )
 
 
 class VerifyQuery(BaseModel):
@@ -122,12 +132,11 @@ class VerifyForm(BaseModel):
 
 
 def _month(value: str, field: str) -> Month:
-    try:
-        return Month.parse(value)
-    except ValueError:
-        raise INVALID_INPUT.refuse(
-            message=f"{field}: 不是有效的年月：{value}", field=field
-        ) from None
+    """A 查询时间 month, YYYYMM or YYYY-MM; refused as the lists' and exports' filters are."""
+    checked = month_filter(value, field)
+    if checked is None:
+        raise INVALID_INPUT.refuse(message=f"{field}: 不是有效的年月：{value}", field=field)
+    return Month.parse(checked)
 
 
 def _secret_key() -> str:
@@ -211,7 +220,7 @@ def list_records(path: SandboxPath, query: Paging):  # type: ignore[no-untyped-d
                     "有效期至": row.valid_until.isoformat(sep=" "),
                     "人员数": row.people,
                     "页数": row.pages,
-                    "出具人": row.issued_by,
+                    "出具人": actor_display(row.issued_by),
                 }
                 for row in rows
             ],
@@ -377,7 +386,6 @@ def _verification_page(token: str, document: bytes | None) -> Response:
 )
 def export_list(path: ExportPath, body: ExportRequest):  # type: ignore[no-untyped-def]
     actor = current_actor(path.sandbox_id)
-    refuse_medical_platform(body.insurance_code)
     exported = export_personal_data(
         platform(), path.sandbox_id, actor, path.kind, body.model_dump()
     )

@@ -41,16 +41,41 @@ class Paging(BaseModel):
         return queries.Page(self.page, self.per_page)
 
 
+#: a month filter: YYYYMM or YYYY-MM (docs/records.md), checked by simulator.queries
+MONTH_PATTERN = r"^\d{4}-?\d{2}$"
+
+
 class InsuredQuery(Paging):
+    """参保信息's filters — the same as its export's (``POST …/unit/exports/insured``)."""
+
     id_number: str | None = Field(None, max_length=18)
     name: str | None = Field(None, max_length=50)
-    insurance_code: str | None = Field(None, pattern=r"^\d{3}$")
+    insurance_code: str | None = Field(
+        None, pattern=r"^\d{3}$", description="110, 120, 210 or 410 (310/510: F-2)"
+    )
     status: str | None = Field(None, pattern=r"^[123]$", description="1 参保缴费, 3 终止缴费")
 
 
-class MonthQuery(Paging):
-    fee_month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
+class NoticeQuery(Paging):
+    fee_month: str | None = Field(None, pattern=MONTH_PATTERN, description="YYYYMM or YYYY-MM")
+
+
+class DetailQuery(Paging):
+    """人员月缴费明细's filters — the same as its export's (``POST …/unit/exports/monthly-details``)."""
+
+    fee_month: str | None = Field(None, pattern=MONTH_PATTERN, description="YYYYMM or YYYY-MM")
+    start_month: str | None = Field(
+        None, pattern=MONTH_PATTERN, description="from this fee month (YYYYMM or YYYY-MM)"
+    )
+    end_month: str | None = Field(
+        None,
+        pattern=MONTH_PATTERN,
+        description="to this fee month (YYYYMM or YYYY-MM), not before start_month",
+    )
     id_number: str | None = Field(None, max_length=18)
+    insurance_code: str | None = Field(
+        None, pattern=r"^\d{3}$", description="110, 120, 210 or 410 (310/510: F-2)"
+    )
 
 
 class BusinessQuery(Paging):
@@ -92,7 +117,7 @@ def insured_people(path: CentrePath, query: InsuredQuery):  # type: ignore[no-un
     tags=[centre_tag],
     summary="缴费信息—单位征缴通知单 per settled month (Q-6)",
 )
-def collection_notices(path: CentrePath, query: MonthQuery):  # type: ignore[no-untyped-def]
+def collection_notices(path: CentrePath, query: NoticeQuery):  # type: ignore[no-untyped-def]
     actor = current_actor(path.sandbox_id)
     with platform().sandbox_session(path.sandbox_id) as ctx:
         return queries.collection_notices(
@@ -109,7 +134,7 @@ def collection_notices(path: CentrePath, query: MonthQuery):  # type: ignore[no-
     tags=[centre_tag],
     summary="缴费信息—人员月缴费明细 (Q-7)",
 )
-def monthly_details(path: CentrePath, query: MonthQuery):  # type: ignore[no-untyped-def]
+def monthly_details(path: CentrePath, query: DetailQuery):  # type: ignore[no-untyped-def]
     actor = current_actor(path.sandbox_id)
     with platform().sandbox_session(path.sandbox_id) as ctx:
         return queries.monthly_details(
@@ -117,7 +142,10 @@ def monthly_details(path: CentrePath, query: MonthQuery):  # type: ignore[no-unt
             path.sandbox_id,
             actor.unit_id,
             fee_month=query.fee_month,
+            start_month=query.start_month,
+            end_month=query.end_month,
             id_number=query.id_number,
+            insurance_code=query.insurance_code,
             page=query.as_page(),
         )
 

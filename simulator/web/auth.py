@@ -245,6 +245,17 @@ def _reset_state(sandbox_id: str) -> dict[str, Any]:
     return state if state.get("sandbox_id") == sandbox_id else {}
 
 
+def _slider_offset(values: list[str]) -> int:
+    """The slider's offset from the form: the last value given (a page from before the
+    hidden field was disabled without JavaScript sends it first, then the <noscript>
+    field's); -1, which never matches, when there is none or it is not a number."""
+    given = [value.strip() for value in values if value.strip()]
+    try:
+        return int(float(given[-1])) if given else -1
+    except (ValueError, OverflowError):  # not a number, nan, inf
+        return -1
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password(sandbox_id: str) -> ResponseReturnValue:
     """填写账号信息 → 拖动滑块完成拼图 → 人脸识别 / 短信验证码 → 设置新密码 → 完成修改."""
@@ -268,10 +279,7 @@ def forgot_password(sandbox_id: str) -> ResponseReturnValue:
                 state = {"sandbox_id": sandbox_id, "token": answer["reset_token"],
                          "challenge": answer["slider"]}  # fmt: skip
             elif action == "slider":
-                try:
-                    offset = int(float(request.form.get("offset", "-1")))
-                except ValueError:
-                    offset = -1
+                offset = _slider_offset(request.form.getlist("offset"))
                 answer = accounts.check_reset_slider(
                     sim, sandbox_id, reset_token=token, offset=offset
                 )

@@ -15,6 +15,7 @@ its QR code (:mod:`simulator.certificate`); the QR code opens the public page
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -70,6 +71,20 @@ def unit_info(sandbox_id: str) -> ResponseReturnValue:
     return render_template("centre/info.html", tab="info", info=info, user=user)
 
 
+def _listed(
+    sandbox_id: str, user: UnitUser, where: str, ask: Callable[[queries.Paging], queries.Page]
+) -> tuple[queries.Page, list[Any]]:
+    """A list's page, or — its filters refused (F-2: 医疗/生育, a month that is not one, a
+    reversed range …) — no rows and the refusal, shown on the page with its remedy and
+    recorded for the trainer like any refusal in the hall."""
+    paging = _paging()
+    try:
+        return ask(paging), []
+    except Refused as refused:
+        record_refusal(sandbox_id, user.actor, where, refused)
+        return queries.Page.empty(paging), show_problems(sandbox_id, refused.problems)
+
+
 @bp.get("/insured")
 def insured(sandbox_id: str) -> ResponseReturnValue:
     """参保信息 — 人员缴费基数 (Q-9)."""
@@ -77,16 +92,28 @@ def insured(sandbox_id: str) -> ResponseReturnValue:
     if not isinstance(user, UnitUser):
         return user
     filters = {k: _arg(k) for k in ("id_number", "name", "insurance_code", "status")}
-    page = queries.insured_people(platform(), sandbox_id, user.unit_id, _paging(), **filters)
+    page, problems = _listed(
+        sandbox_id,
+        user,
+        "参保信息查询",
+        lambda paging: queries.insured_people(
+            platform(), sandbox_id, user.unit_id, paging, **filters
+        ),
+    )
     return render_template(
         "centre/insured.html",
         tab="insured",
         page=page,
         filters=filters,
+        problems=problems,
         insurance_names=queries.INSURANCE_NAMES,
         status_names=queries.STATUS_NAMES,
         user=user,
     )
+
+
+#: the filters of 人员月缴费明细 (Q-7), the same as its export's
+DETAIL_FILTERS = ("fee_month", "start_month", "end_month", "id_number", "insurance_code")
 
 
 @bp.get("/payments")
@@ -96,16 +123,36 @@ def payments(sandbox_id: str) -> ResponseReturnValue:
     if not isinstance(user, UnitUser):
         return user
     view = "details" if _arg("view") == "details" else "notices"
-    filters = {"fee_month": _arg("fee_month"), "id_number": _arg("id_number")}
     sim = platform()
     if view == "details":
-        page = queries.monthly_details(sim, sandbox_id, user.unit_id, _paging(), **filters)
+        filters = {k: _arg(k) for k in DETAIL_FILTERS}
+        page, problems = _listed(
+            sandbox_id,
+            user,
+            "人员月缴费明细查询",
+            lambda paging: queries.monthly_details(
+                sim, sandbox_id, user.unit_id, paging, **filters
+            ),
+        )
     else:
-        page = queries.collection_notices(
-            sim, sandbox_id, user.unit_id, _paging(), fee_month=filters["fee_month"]
+        filters = {"fee_month": _arg("fee_month")}
+        page, problems = _listed(
+            sandbox_id,
+            user,
+            "单位征缴通知单查询",
+            lambda paging: queries.collection_notices(
+                sim, sandbox_id, user.unit_id, paging, fee_month=filters["fee_month"]
+            ),
         )
     return render_template(
-        "centre/payments.html", tab="payments", view=view, page=page, filters=filters, user=user
+        "centre/payments.html",
+        tab="payments",
+        view=view,
+        page=page,
+        filters=filters,
+        problems=problems,
+        insurance_names=queries.INSURANCE_NAMES,
+        user=user,
     )
 
 

@@ -43,6 +43,11 @@ class Page:
     per_page: int
     rows: list[dict[str, Any]]
 
+    @classmethod
+    def empty(cls, paging: Paging) -> Page:
+        """No rows: what a list shows when its filters were refused."""
+        return cls(0, paging.page, paging.per_page, [])
+
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
@@ -129,12 +134,16 @@ def monthly_details(
     paging: Paging,
     *,
     fee_month: str = "",
+    start_month: str = "",
+    end_month: str = "",
     id_number: str = "",
+    insurance_code: str = "",
 ) -> Page:
-    """缴费信息 — 人员月缴费明细 (Q-7)."""
+    """缴费信息 — 人员月缴费明细 (Q-7); the filters are its export's."""
     return _answer(
         sim, core.monthly_details, sandbox_id, unit_id, paging,
-        fee_month=fee_month, id_number=id_number,
+        fee_month=fee_month, start_month=start_month, end_month=end_month,
+        id_number=id_number, insurance_code=insurance_code,
     )  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from simulator.db.models import AuditEntry, Unit
 from simulator.errors import Problem, Refused
 from simulator.items import BusinessItem, Choice, FormField
 from simulator.platform import Platform, flatten
+from simulator.queries import actor_display
 from simulator.web import platform
 
 REFUSAL_ACTION = "web_refused"
@@ -340,7 +341,7 @@ def refusals(sim: Platform, sandbox_id: str, *, limit: int = 200) -> list[dict[s
         return [
             {
                 "at": row.at.isoformat(sep=" ", timespec="seconds"),
-                "actor": row.actor,
+                "actor": actor_display(row.actor),
                 "where": row.target,
                 "problems": row.details.get("problems", []),
             }

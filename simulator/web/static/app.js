@@ -124,6 +124,7 @@
   function setupSlider(track) {
     var piece = track.querySelector(".slider-piece");
     var input = document.getElementById(track.getAttribute("data-input"));
+    input.disabled = false;  // sent only when the slider works (the page's <noscript> has its own)
     var width = parseInt(track.getAttribute("data-width"), 10);
     var scale = track.clientWidth / width;
     var dragging = false, startX = 0, startLeft = 0;
