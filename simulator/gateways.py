@@ -65,6 +65,42 @@ MARKET_LOOKUP_FAILED = ErrorSpec(
     remedy="未能从市场监管部门获取单位登记信息（未找到、已注销或吊销、或查询出错），请携带材料至当地社保大厅办理。",
     behaviour_id="I1-4",
 )
+#: I1-4 by case — at 单位实名注册 (PREP-1) as at 企业社会保险信息登记: one message for every
+#: way the market look-up fails; the remedy says which one it was (:func:`market_refusal`).
+MARKET_NOT_FOUND = ErrorSpec(
+    code="E_MARKET_LOOKUP",
+    message="需至当地社保大厅处理",
+    remedy=(
+        "市场监管部门未查询到本单位统一社会信用代码的登记信息，无法自动获取单位基本信息；"
+        "请携带营业执照等材料至当地社保大厅办理企业社会保险登记。"
+    ),
+    behaviour_id="I1-4",
+)
+MARKET_NOT_ACTIVE = ErrorSpec(
+    code="E_MARKET_LOOKUP",
+    message="需至当地社保大厅处理",
+    remedy=(
+        "本单位在市场监管部门的登记状态为“{status}”（非存续），不能在网上办理；"
+        "请携带相关材料至当地社保大厅处理。"
+    ),
+    behaviour_id="I1-4",
+)
+MARKET_SERVICE_FAILED = ErrorSpec(
+    code="E_MARKET_LOOKUP",
+    message="需至当地社保大厅处理",
+    remedy=(
+        "查询市场监管部门登记信息时接口出错（{failure}），本次未保存任何信息；"
+        "请稍后重新提交，仍不成功的请至当地社保大厅处理。"
+    ),
+    behaviour_id="I1-4",
+)
+FAILURE_WORDS = {
+    "outage": "服务不可用",
+    "refused": "连接被拒绝",
+    "timeout": "查询超时",
+    "malformed": "返回数据异常",
+}
+
 VERIFICATION_SERVICE_FAILED = ErrorSpec(
     code="E_VERIFICATION_SERVICE",
     message="身份核验服务暂不可用，请稍后再试",
@@ -357,3 +393,17 @@ def gateways_for(platform: Platform) -> Gateways:
     gateways = Gateways(base_url, timeout)
     platform.settings["_gateways"] = gateways
     return gateways
+
+
+def market_refusal(found: MarketUnit | None, error: GatewayError | None = None) -> Refused | None:
+    """I1-4: why a market-registration look-up cannot be used — the service failed
+    (``error``), nothing was found, or the unit is not 存续 — or ``None`` when it can."""
+    if error is not None:
+        problem = MARKET_SERVICE_FAILED.error(failure=FAILURE_WORDS.get(error.kind, error.kind))
+        return Refused(replace(problem, details={"service": error.service, "failure": error.kind}))
+    if found is None:
+        return MARKET_NOT_FOUND.refuse()
+    if not found.active:
+        problem = MARKET_NOT_ACTIVE.error(status=found.status)
+        return Refused(replace(problem, details={"status": found.status}))
+    return None

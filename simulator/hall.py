@@ -36,7 +36,7 @@ from simulator.cities import prefecture_code
 from simulator.context import SandboxContext
 from simulator.db.models import Account, AuditEntry, InsuredRelation, Person, Unit
 from simulator.errors import INVALID_INPUT, ErrorSpec, Refused
-from simulator.gateways import GatewayError, MarketUnit
+from simulator.gateways import GatewayError, MarketUnit, market_refusal
 from simulator.identifiers import InvalidIdentifier, parse_credit_code, parse_resident_id
 
 if TYPE_CHECKING:
@@ -50,18 +50,6 @@ UNIT_ALREADY_SIGNED_UP = ErrorSpec(
     remedy="请法定代表人使用统一社会信用代码、证件号码和密码登录；忘记密码可点击“忘记密码？”重置。",
     behaviour_id="PREP-1",
     http_status=409,
-)
-SIGNUP_UNIT_NOT_FOUND = ErrorSpec(
-    code="E_SIGNUP_UNIT_NOT_FOUND",
-    message="未查询到该统一社会信用代码的市场主体登记信息",
-    remedy="请核对统一社会信用代码；尚未在市场监管部门登记的单位请先办理登记，仍有疑问的请至当地社保大厅咨询。",
-    behaviour_id="PREP-1",
-)
-SIGNUP_UNIT_NOT_ACTIVE = ErrorSpec(
-    code="E_SIGNUP_UNIT_NOT_ACTIVE",
-    message="该单位登记状态为{status}，不能办理实名注册",
-    remedy="已注销或被吊销营业执照的单位不能在网上服务大厅注册；如有疑问请至当地社保大厅咨询。",
-    behaviour_id="PREP-1",
 )
 SIGNUP_LEGAL_REP_MISMATCH = ErrorSpec(
     code="E_SIGNUP_LEGAL_REP_MISMATCH",
@@ -89,13 +77,6 @@ SIGNUP_FACE_FAILED = ErrorSpec(
     message="人脸识别未通过",
     remedy="请法定代表人本人在光线充足处正对镜头重新进行人脸识别。",
     behaviour_id="PREP-1",
-)
-SIGNUP_MARKET_SERVICE_FAILED = ErrorSpec(
-    code="E_SIGNUP_MARKET_SERVICE",
-    message="查询市场监管登记信息出错，请稍后再试",
-    remedy="市场监管部门登记信息查询接口暂时不可用，本次未保存任何信息；请稍后重新注册。",
-    behaviour_id="PREP-1",
-    http_status=503,
 )
 WEAK_PASSWORD = ErrorSpec(
     code="E_WEAK_PASSWORD",
@@ -164,11 +145,11 @@ def _ask_agencies(platform: Platform, sandbox_id: str, request: SignupRequest) -
     try:
         market = gateways.market.lookup(sandbox_id, request.uscc)
     except GatewayError as error:
-        raise _refusal(SIGNUP_MARKET_SERVICE_FAILED, failure=error.kind) from error
-    if market is None:
-        raise SIGNUP_UNIT_NOT_FOUND.refuse(field="uscc")
-    if not market.active:
-        raise _refusal(SIGNUP_UNIT_NOT_ACTIVE, status=market.status)
+        raise market_refusal(None, error) from error  # type: ignore[misc]
+    refusal = market_refusal(market)  # I1-4: the documents' answer to a failed look-up
+    if refusal is not None:
+        raise refusal
+    assert market is not None
     if market.legal_rep_id_type != "居民身份证":
         raise _refusal(SIGNUP_LEGAL_REP_ID_TYPE, id_type=market.legal_rep_id_type)
     if (market.legal_rep_name.strip(), market.legal_rep_id_number.upper()) != (

@@ -104,8 +104,8 @@ def test_sign_up_refuses_a_malformed_request_before_asking_anyone(
 @pytest.mark.parametrize(
     ("status", "code", "message"),
     [
-        ("注销", "E_SIGNUP_UNIT_NOT_ACTIVE", "该单位登记状态为注销，不能办理实名注册"),
-        ("吊销", "E_SIGNUP_UNIT_NOT_ACTIVE", "该单位登记状态为吊销，不能办理实名注册"),
+        ("注销", "E_MARKET_LOOKUP", "需至当地社保大厅处理"),  # I1-4, at the first step
+        ("吊销", "E_MARKET_LOOKUP", "需至当地社保大厅处理"),
     ],
 )
 def test_sign_up_refuses_a_unit_that_no_longer_exists(
@@ -114,19 +114,18 @@ def test_sign_up_refuses_a_unit_that_no_longer_exists(
     uscc = add_market_unit(platform, sandbox_id, status=status)
     add_identity(platform, sandbox_id, LEGAL_REP_ID, LEGAL_REP_NAME)
     problem = _refusal(platform, app, sandbox_id, uscc).problem
-    assert (problem.code, problem.message, problem.behaviour_id) == (code, message, "PREP-1")
+    assert (problem.code, problem.message, problem.behaviour_id) == (code, message, "I1-4")
+    assert status in problem.remedy  # the remedy says which case it was
 
 
 def test_sign_up_refuses_magic_deregistered_and_unknown_codes(
     platform: Platform, app: Flask, sandbox_id: str
 ) -> None:
     problem = _refusal(platform, app, sandbox_id, magic_uscc("注销")).problem
-    assert problem.code == "E_SIGNUP_UNIT_NOT_ACTIVE"
+    assert (problem.code, problem.behaviour_id) == ("E_MARKET_LOOKUP", "I1-4")
     problem = _refusal(platform, app, sandbox_id, "91320105881203376L").problem
-    assert (problem.code, problem.message) == (
-        "E_SIGNUP_UNIT_NOT_FOUND",
-        "未查询到该统一社会信用代码的市场主体登记信息",
-    )
+    assert (problem.code, problem.message) == ("E_MARKET_LOOKUP", "需至当地社保大厅处理")
+    assert "未查询到" in problem.remedy
 
 
 def test_sign_up_refuses_another_legal_representative(
@@ -177,7 +176,7 @@ def test_sign_up_refuses_a_failed_face_verification(
 @pytest.mark.parametrize(
     ("service", "code", "status"),
     [
-        ("market", "E_SIGNUP_MARKET_SERVICE", 503),
+        ("market", "E_MARKET_LOOKUP", 422),  # I1-4
         ("identity", "E_IDENTITY_SERVICE", 503),
         ("verification", "E_VERIFICATION_SERVICE", 503),
     ],

@@ -43,7 +43,7 @@ from simulator.cities import prefecture_code
 from simulator.context import BusinessContext
 from simulator.db.models import Unit
 from simulator.errors import REQUIRED_FIELD, ErrorSpec, Refused
-from simulator.gateways import GatewayError, MarketUnit
+from simulator.gateways import MARKET_NOT_FOUND, GatewayError, MarketUnit, market_refusal
 from simulator.items import BusinessItem, Choice, FormField, ItemResult
 
 if TYPE_CHECKING:
@@ -51,34 +51,6 @@ if TYPE_CHECKING:
 
 # --- the documented errors ------------------------------------------------------------------
 
-#: I1-4: one message for every way the look-up fails; the remedy says which one it was.
-MARKET_NOT_FOUND = ErrorSpec(
-    code="E_MARKET_LOOKUP",
-    message="需至当地社保大厅处理",
-    remedy=(
-        "市场监管部门未查询到本单位统一社会信用代码的登记信息，无法自动获取单位基本信息；"
-        "请携带营业执照等材料至当地社保大厅办理企业社会保险登记。"
-    ),
-    behaviour_id="I1-4",
-)
-MARKET_NOT_ACTIVE = ErrorSpec(
-    code="E_MARKET_LOOKUP",
-    message="需至当地社保大厅处理",
-    remedy=(
-        "本单位在市场监管部门的登记状态为“{status}”（非存续），不能在网上办理；"
-        "请携带相关材料至当地社保大厅处理。"
-    ),
-    behaviour_id="I1-4",
-)
-MARKET_SERVICE_FAILED = ErrorSpec(
-    code="E_MARKET_LOOKUP",
-    message="需至当地社保大厅处理",
-    remedy=(
-        "查询市场监管部门登记信息时接口出错（{failure}），本次未保存任何信息；"
-        "请稍后重新提交，仍不成功的请至当地社保大厅处理。"
-    ),
-    behaviour_id="I1-4",
-)
 UNIT_ALREADY_INSURED = ErrorSpec(
     code="E_UNIT_ALREADY_INSURED",
     message="该单位已参保登记",
@@ -144,12 +116,6 @@ UNIT_INFO_UNCHANGED = ErrorSpec(
 )
 
 #: the gateway's failure kinds, as the remedy names them
-FAILURE_WORDS = {
-    "outage": "服务不可用",
-    "refused": "连接被拒绝",
-    "timeout": "查询超时",
-    "malformed": "返回数据异常",
-}
 
 BANK_CONTACT_FIELDS = {
     "bank_name": "开户银行",
@@ -203,21 +169,10 @@ def ask_market(
     try:
         found = services.market.lookup(sandbox_id, uscc)
     except GatewayError as error:
-        refusal = MARKET_SERVICE_FAILED.error(failure=FAILURE_WORDS.get(error.kind, error.kind))
-        details = {"service": error.service, "failure": error.kind}
-        return {
-            "uscc": uscc,
-            "market_refusal": Refused(dataclasses.replace(refusal, details=details)),
-        }
-    if found is None:
-        return {"uscc": uscc, "market_refusal": MARKET_NOT_FOUND.refuse()}
-    if not found.active:
-        refusal = MARKET_NOT_ACTIVE.error(status=found.status)
-        details = {"status": found.status}
-        return {
-            "uscc": uscc,
-            "market_refusal": Refused(dataclasses.replace(refusal, details=details)),
-        }
+        return {"uscc": uscc, "market_refusal": market_refusal(None, error)}
+    refusal = market_refusal(found)
+    if refusal is not None:
+        return {"uscc": uscc, "market_refusal": refusal}
     return {"uscc": uscc, "market": found}
 
 
