@@ -8,6 +8,7 @@ city rules, the transaction, the business record (办件) and its trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -53,6 +54,19 @@ class FormField:
         }
 
 
+@dataclass(frozen=True)
+class WindowLookup:
+    """A query shown above an item's form (e.g. 工程编码 → the project and its people,
+    I9-2): the URL parameter and its label, the template that shows the answer, what the
+    unit may pick from, and the answer (``facts``; raises ``Refused`` as the API does)."""
+
+    param: str
+    label: str
+    template: str
+    known: Callable[[Platform, str, int | None], list[dict[str, Any]]]
+    facts: Callable[[Platform, str, int | None, str], dict[str, Any]]
+
+
 @dataclass
 class ItemResult:
     """What an item's ``apply`` reports back, shown to the user and kept on the 办件."""
@@ -91,6 +105,8 @@ class BusinessItem:
     looks_up_person: ClassVar[bool] = True
     #: the form's 统一社会信用代码 is the logged-in unit's own
     fills_unit_uscc: ClassVar[bool] = False
+    #: a query the window shows above the form, if any
+    window_lookup: ClassVar[WindowLookup | None] = None
 
     def form(self, context: BusinessContext) -> list[FormField]:
         return []

@@ -60,7 +60,7 @@ from simulator.db.projects import (
 )
 from simulator.errors import INVALID_INPUT, ErrorSpec
 from simulator.identifiers import InvalidIdentifier, prefecture_of
-from simulator.items import BusinessItem, Choice, FormField, ItemResult
+from simulator.items import BusinessItem, Choice, FormField, ItemResult, WindowLookup
 from simulator.months import Month
 from simulator.workbooks import Column
 
@@ -456,6 +456,16 @@ def unit_projects(platform: Platform, sandbox_id: str, unit_id: int | None) -> l
             .order_by(Project.id)
         ).all()
         return [project_row(project) for project in projects]
+
+
+#: the window's query by 工程编码, above the form (I9-2: 录入工程编码可查询当前项目参保人员的情况)
+ProjectWorkers.window_lookup = WindowLookup(
+    param="project_code",
+    label="工程编码",
+    template="hall/_project_lookup.html",
+    known=unit_projects,
+    facts=project_facts,
+)
 
 
 class ProjectsPath(BaseModel):

@@ -7,10 +7,10 @@
   generated from ``item.form()`` with the guide's sections (◆ 人员基本信息,
   用工备案信息, 人员社保信息, 劳务派遣信息 for agencies …), ★ on required fields,
   the 🔍 look-up by 证件号码 that fills the known facts, and 确认提交;
-  工程建设项目人员登记维护 adds, above its form, the look-up by 工程编码 the guide
-  describes (“录入工程编码可查询当前项目参保人员的情况”, I9-2): the project and
-  ◆ 已有人员信息 (``?project_code=…``), read by the JSON API's own query
-  (:func:`plugins.items.project_workers.project_facts`); a field's value in the
+  an item with a :class:`~simulator.items.WindowLookup` shows its query above the
+  form — 工程建设项目人员登记维护's look-up by 工程编码 the guide describes
+  (“录入工程编码可查询当前项目参保人员的情况”, I9-2): the project and ◆ 已有人员信息
+  (``?project_code=…``), read by the JSON API's own query; a field's value in the
   URL's query fills the form (the 离场维护 link of a person fills 操作, 工程编码
   and 证件号码);
 * ``/s/<sandbox_id>/items/<item>/batch`` — the second tab (批量…申报): 模板下载, the
@@ -54,6 +54,7 @@ from simulator.batch import NO_BATCH
 from simulator.db.models import Business, Person
 from simulator.errors import REQUIRED_FIELD, Refused
 from simulator.hall import maintain_hukou_nature, stop_flexible_employment
+from simulator.items import BusinessItem
 from simulator.jobs import job_details, job_result_workbook, list_jobs, submit_async
 from simulator.web import platform
 from simulator.web.auth import UnitUser, login_redirect, signed_in
@@ -121,7 +122,7 @@ def item_page(sandbox_id: str, item_code: str) -> ResponseReturnValue:
     }
     if item.fills_unit_uscc:
         values["uscc"] = user.uscc
-    project = _project_lookup(sandbox_id, user) if item.code == PROJECT_WORKERS else None
+    query = _window_lookup(item, sandbox_id, user) if item.window_lookup else None
     problems: list[Any] = []
     if request.method == "POST":
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
@@ -149,38 +150,37 @@ def item_page(sandbox_id: str, item_code: str) -> ResponseReturnValue:
         hint=item.guide_hint,
         lookup=item.looks_up_person,
         lookup_facts=LOOKUP_FACTS,
-        project=project,
+        query=query,
         user=user,
     )
 
 
-# --- 工程建设项目人员登记维护: the look-up by 工程编码 (I9-2) ----------------------------------------
-
-PROJECT_WORKERS = "project_workers"
+# --- a query above the form (工程建设项目人员登记维护: by 工程编码, I9-2) ------------------------
 
 
-def _project_lookup(sandbox_id: str, user: UnitUser) -> dict[str, Any]:
-    """录入工程编码查询: the unit's project and its people, or the refusal the API gives."""
-    from plugins.items.project_workers import project_facts, unit_projects
-
+def _window_lookup(item: BusinessItem, sandbox_id: str, user: UnitUser) -> dict[str, Any]:
+    """The item's :class:`~simulator.items.WindowLookup`: what the unit may pick from and,
+    when asked (``?<param>=…``), the answer or the refusal the API gives."""
+    query = item.window_lookup
+    assert query is not None
     sim = platform()
     found: dict[str, Any] = {
-        "code": request.args.get("project_code", "").strip(),
-        "asked": "project_code" in request.args,
+        "code": request.args.get(query.param, "").strip(),
+        "asked": query.param in request.args,
         "facts": None,
         "problems": [],
-        "known": unit_projects(sim, sandbox_id, user.unit_id),
+        "known": query.known(sim, sandbox_id, user.unit_id),
     }
     if not found["asked"]:
         return found
     try:
         if not found["code"]:
-            raise REQUIRED_FIELD.refuse(field="project_code", label="工程编码")
-        found["facts"] = project_facts(sim, sandbox_id, user.unit_id, found["code"])
+            raise REQUIRED_FIELD.refuse(field=query.param, label=query.label)
+        found["facts"] = query.facts(sim, sandbox_id, user.unit_id, found["code"])
     except Refused as refused:
         found["problems"] = show_problems(sandbox_id, refused.problems)
-        record_refusal(sandbox_id, user.actor, "工程建设项目人员登记维护（工程编码查询）", refused,
-                       item=PROJECT_WORKERS, project_code=found["code"])  # fmt: skip
+        record_refusal(sandbox_id, user.actor, f"{item.name}（{query.label}查询）", refused,
+                       item=item.code, **{query.param: found["code"]})  # fmt: skip
     return found
 
 
