@@ -80,6 +80,9 @@ from plugins.items.base_adjustment import (
 )
 from plugins.items.common import text
 from plugins.items.person_collection import (
+    FIELDS as PERSON_FIELDS,
+)
+from plugins.items.person_collection import (
     PERSON_EXISTS,
     RESIDENT_ID_CARD,
     RESIDENT_ID_CARD_SPELLINGS,
@@ -105,12 +108,14 @@ from simulator.db.models import (
 )
 from simulator.errors import INVALID_INPUT, NOT_FOUND, ErrorSpec
 from simulator.identifiers import (
+    FEMALE,
+    MALE,
     InvalidIdentifier,
     parse_credit_code,
     parse_resident_id,
     prefecture_of,
 )
-from simulator.items import BusinessItem, FormField, ItemResult
+from simulator.items import BusinessItem, Choice, FormField, ItemResult
 from simulator.months import Month, month_range
 
 if TYPE_CHECKING:
@@ -118,6 +123,16 @@ if TYPE_CHECKING:
 
 CHANNEL = "柜台"
 COUNTER_CLERK = "柜台经办"
+#: 证件类型 the counter collects: the 居民身份证 as online, and the documents the hall sends to
+#: the counter (I2-1)
+ID_TYPES = (
+    RESIDENT_ID_CARD,
+    "护照",
+    "港澳居民来往内地通行证",
+    "台湾居民来往大陆通行证",
+    "港澳台居民居住证",
+    "外国人永久居留身份证",
+)
 
 #: counter businesses that change a person's contributions at a unit: done after a person's
 #: online business there, they rest on it (人员变更回退, I6-1)
@@ -566,12 +581,43 @@ class CounterIdentityCollection(CounterItem):
     needs_unit = False
     changes_insurance = False
 
+    def form(self, context: BusinessContext) -> list[FormField]:
+        """The hall's 人员基础信息采集 form (I2-6), with every document the counter accepts (I2-1).
+
+        ★ as for a 居民身份证; other documents need only 证件号码, 姓名, 性别, 出生日期.
+        """
+        natures = common.choices(context.parameters().value("codes.hukou_natures"))
+        field_choices = {
+            "id_type": tuple(Choice(name, name) for name in ID_TYPES),
+            "gender": (Choice(MALE, MALE), Choice(FEMALE, FEMALE)),
+            "hukou_nature": natures,
+        }
+        kinds = {"id_number": "id_number", "birth_date": "date", "mobile": "phone",
+                 "id_type": "choice", "gender": "choice", "hukou_nature": "choice"}  # fmt: skip
+        helps = {
+            "id_type": "持其他证件的人员，只须填写证件号码、姓名、性别和出生日期",
+            "nationality": "默认为中国",
+        }
+        optional_section = {"education", "political_status", "major", "skill_level", "position"}
+        return [
+            FormField(
+                key,
+                label,
+                required,
+                kinds.get(key, "text"),
+                "人员综合业务信息" if key in optional_section else "人员基本信息",
+                field_choices.get(key, ()),
+                helps.get(key, ""),
+            )
+            for key, (label, required) in PERSON_FIELDS.items()
+        ]
+
     def check(self, context: BusinessContext, payload: dict[str, Any]) -> None:
         id_type = text(payload, "id_type") or RESIDENT_ID_CARD
         if id_type in RESIDENT_ID_CARD_SPELLINGS:
             # The form's own rules still hold; only the public-security comparison is replaced
-            # by the clerk checking the card in hand.
-            form = check_form(payload)
+            # by the clerk checking the card in hand.  An empty 证件类型 is a 居民身份证.
+            form = check_form({**payload, "id_type": id_type})
             fields = {
                 "id_type": RESIDENT_ID_CARD,
                 "id_number": form.id_number,
@@ -656,6 +702,18 @@ class CounterBackpay(CounterItem):
     name = "柜台补缴"
     guide_section = "G §三.3"
     kind = "backpay"
+
+    def form(self, context: BusinessContext) -> list[FormField]:
+        section = "补缴信息"
+        return [
+            FormField("id_number", "证件号码", True, "id_number", section),
+            FormField("person_no", "个人唯一识别码", False, "text", section,
+                      help="同一证件号码有多条人员信息时填写"),
+            FormField("months", "补缴月份", False, "text", section,
+                      help="YYYY-MM，多个用逗号分隔；不填则补缴在本单位参保期间内所有未缴费的月份"),
+            FormField("base", "缴费基数", False, "money", section,
+                      help="不填则按申报的缴费基数"),
+        ]  # fmt: skip
 
     def check(self, context: BusinessContext, payload: dict[str, Any]) -> None:
         unit = self.unit(context)
@@ -758,6 +816,17 @@ class CounterBaseChange(CounterItem):
     guide_section = "G §三.7"
     kind = "base_change"
 
+    def form(self, context: BusinessContext) -> list[FormField]:
+        section = "缴费基数调整"
+        return [
+            FormField("id_number", "证件号码", True, "id_number", section),
+            FormField("person_no", "个人唯一识别码", False, "text", section,
+                      help="同一证件号码有多条人员信息时填写"),
+            FormField("base", "调整后缴费基数", True, "money", section),
+            FormField("from_month", "调整起始年月", False, "month", section,
+                      help="YYYY-MM，参保开始年月至次月；不填则自次月起"),
+        ]  # fmt: skip
+
     def check(self, context: BusinessContext, payload: dict[str, Any]) -> None:
         self.unit(context)
         common.require(payload, {"id_number": "证件号码", "base": "缴费基数"})
@@ -857,6 +926,16 @@ class CounterBenefitReturn(CounterItem):
     kind = "benefit_return"
     needs_unit = False
     changes_insurance = False
+
+    def form(self, context: BusinessContext) -> list[FormField]:
+        section = "失业金退回"
+        return [
+            FormField("id_number", "证件号码", True, "id_number", section),
+            FormField("person_no", "个人唯一识别码", False, "text", section,
+                      help="同一证件号码有多条人员信息时填写"),
+            FormField("months", "退回月份", False, "text", section,
+                      help="YYYY-MM，多个用逗号分隔；不填则退回全部未退回的月份"),
+        ]  # fmt: skip
 
     def check(self, context: BusinessContext, payload: dict[str, Any]) -> None:
         common.require(payload, {"id_number": "证件号码"})

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
+
 
 def test_openapi_document_and_docs_page(client):  # type: ignore[no-untyped-def]
     spec = client.get("/api/v1/openapi.json").get_json()
@@ -63,6 +67,26 @@ def test_bad_input_is_a_4xx_in_the_error_format(client):  # type: ignore[no-unty
         assert 400 <= response.status_code < 500, response.data
         body = response.get_json()
         assert {"code", "message", "remedy"} <= body.keys(), body
+
+
+@pytest.mark.parametrize("at", ["2021-02-30", "notadate", "2021-08-16T25:00", "2021-13-01"])
+def test_an_invalid_clock_date_is_refused_naming_the_field(client, at):  # type: ignore[no-untyped-def]
+    sid = f"clock-{uuid.uuid4().hex[:8]}"
+    assert (
+        client.post("/api/v1/sandboxes", json={"id": sid, "clock": "2021-08-16"}).status_code == 201
+    )
+    refused = client.put(f"/api/v1/sandboxes/{sid}/clock", json={"at": at})
+    assert refused.status_code == 400, refused.get_json()
+    body = refused.get_json()
+    assert (body["code"], body["field"]) == ("E_INVALID_INPUT", "at")
+    assert body["message"].startswith(f"at: 不是有效的日期或时间：{at}（")
+    assert client.get(f"/api/v1/sandboxes/{sid}/clock").get_json()["now"] == "2021-08-16 09:00:00"
+    assert client.delete(f"/api/v1/sandboxes/{sid}").status_code == 204
+    # creating a sandbox with such a clock is refused the same way, and creates nothing
+    created = client.post("/api/v1/sandboxes", json={"id": sid, "clock": at})
+    assert created.status_code == 400, created.get_json()
+    assert (created.get_json()["code"], created.get_json()["field"]) == ("E_INVALID_INPUT", "clock")
+    assert client.get(f"/api/v1/sandboxes/{sid}").status_code == 404
 
 
 def test_duplicate_sandbox_is_a_conflict(client):  # type: ignore[no-untyped-def]

@@ -100,6 +100,46 @@ def test_counter_items_are_for_the_counter_only(platform, sandbox_id):  # type: 
     )
 
 
+# --- every counter business has its form (the trainer's console keeps only its fields) -------------
+
+
+def test_every_counter_item_has_a_form_of_the_keys_it_reads(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    from simulator.web.support import item_form
+
+    expected = {
+        "counter_unit_registration": {"uscc", "name", "region_code", "legal_rep_name",
+                                      "legal_rep_id_number"},
+        "counter_identity_collection": {"id_type", "id_number", "name", "gender", "ethnicity",
+                                        "birth_date", "mobile", "hukou_nature", "hukou_region",
+                                        "hukou_address"},
+        "counter_backpay": {"id_number"},
+        "counter_base_change": {"id_number", "base"},
+        "counter_benefit_return": {"id_number"},
+    }  # fmt: skip
+    optional = {
+        "counter_backpay": {"person_no", "months", "base"},
+        "counter_base_change": {"person_no", "from_month"},
+        "counter_benefit_return": {"person_no", "months"},
+    }
+    counter_items = sorted(code for code in platform.items if code.startswith("counter_"))
+    assert counter_items == sorted(expected)
+    for code, required in expected.items():
+        fields = [f for s in item_form(platform, sandbox_id, platform.item(code), None)
+                  for f in s.fields]  # fmt: skip
+        names = [f.name for f in fields]
+        assert len(names) == len(set(names)), code
+        assert {f.name for f in fields if f.required} == required, code
+        assert optional.get(code, set()) <= set(names), code
+        assert all(f.label and not f.label.isascii() for f in fields), code
+
+
+def test_identity_collection_without_a_document_type_is_of_a_resident_id_card(platform, sandbox_id):  # type: ignore[no-untyped-def]
+    id_number = generate_resident_id("321302", date(1993, 3, 3), 44, "男")
+    payload = {k: v for k, v in person_form(id_number).items() if k != "id_type"}
+    collected = counter_submit(platform, sandbox_id, "counter_identity_collection", payload)
+    assert collected["data"]["id_type"] == "居民身份证"
+
+
 # --- 柜台单位参保登记 (I1-4) -------------------------------------------------------------------------
 
 

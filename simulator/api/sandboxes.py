@@ -12,6 +12,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field, model_validator
 
 from simulator.api import ADMIN_RESPONSES, admin_only, platform
+from simulator.clock import parse_instant
 
 sandbox_tag = Tag(name="沙箱 sandboxes", description="Isolated worlds, each with its own clock")
 period_tag = Tag(
@@ -110,7 +111,9 @@ def get_clock(path: SandboxPath):  # type: ignore[no-untyped-def]
 def set_clock(path: SandboxPath, body: ClockSetting):  # type: ignore[no-untyped-def]
     if body.follow_wall_clock:
         return platform().follow_wall_clock(path.sandbox_id)
-    return platform().set_clock(path.sandbox_id, body.at)
+    assert body.at is not None  # ClockSetting: one of the two
+    # an invalid date or time (2021-02-30, 25:00) is the client's error, named by its field
+    return platform().set_clock(path.sandbox_id, parse_instant(body.at, field="at"))
 
 
 @api.post(

@@ -24,6 +24,7 @@ import hmac
 import os
 import re
 from collections.abc import Callable
+from datetime import date, datetime, time
 from functools import wraps
 from typing import Any
 
@@ -259,6 +260,31 @@ def sandbox(sandbox_id: str) -> ResponseReturnValue:
     )
 
 
+def _clock_instant(form: Any) -> date | datetime:
+    """设置日期 and 时间 of the clock form; an invalid one is refused naming its field."""
+    day_text = form.get("date", "").strip()
+    time_text = form.get("time", "").strip()
+    if not day_text:
+        raise INVALID_INPUT.refuse(field="date", message="请填写日期")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        raise INVALID_INPUT.refuse(
+            field="date", message=f"设置日期不是有效的日期：{day_text}（格式YYYY-MM-DD）"
+        ) from None
+    if not time_text:
+        return day  # a bare date: the clock's default time of day
+    try:
+        at = time.fromisoformat(time_text)
+        if at.tzinfo is not None:
+            raise ValueError(time_text)
+    except ValueError:
+        raise INVALID_INPUT.refuse(
+            field="time", message=f"时间不是有效的时间：{time_text}（00:00至23:59，格式HH:MM）"
+        ) from None
+    return datetime.combine(day, at.replace(microsecond=0))
+
+
 @bp.post("/sandboxes/<sandbox_id>/clock")
 @trainer_required
 def clock(sandbox_id: str) -> ResponseReturnValue:
@@ -266,11 +292,7 @@ def clock(sandbox_id: str) -> ResponseReturnValue:
     action = request.form.get("action", "")
     try:
         if action == "set":
-            value = request.form.get("date", "").strip()
-            time = request.form.get("time", "").strip()
-            if not value:
-                raise INVALID_INPUT.refuse(message="请填写日期")
-            answer = sim.set_clock(sandbox_id, f"{value}T{time}" if time else value)
+            answer = sim.set_clock(sandbox_id, _clock_instant(request.form))
         elif action == "advance":
             try:
                 days = int(request.form.get("days") or 0)
@@ -307,6 +329,8 @@ def world(sandbox_id: str) -> ResponseReturnValue:
         flash(f"已载入世界 {name}", "success")
     except Refused as refused:
         _refused(sandbox_id, refused)
+        if any(p.code == "E_WORLD_PRESENT" for p in refused.problems):
+            flash("在控制台中：勾选“先清空”后再载入，或先重置沙箱。", "warning")
     return redirect(url_for(".sandbox", sandbox_id=sandbox_id))
 
 
@@ -435,6 +459,7 @@ def counter(sandbox_id: str) -> ResponseReturnValue:
         "trainer/counter.html",
         items=items,
         forms=forms,
+        unit_needed={item.code for item in items if item.needs_unit},
         chosen=chosen,
         values=values,
         problems=problems,
