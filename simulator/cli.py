@@ -120,11 +120,19 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
+@click.option(
+    "--database-url",
+    "database_url",
+    default=None,
+    help="SQLAlchemy URL to migrate; the same as the group's --database-url, given here too.",
+)
 @pass_state
-def db_upgrade(state: State, revision: str) -> None:
+def db_upgrade(state: State, revision: str, database_url: str | None) -> None:
     """Migrate the database to the newest schema."""
     from simulator.db.migrate import current_revision, upgrade
 
+    if database_url is not None:
+        state.database_url = database_url  # wins over the group's option and the variable
     url = settings.database_url(state.database_url)
     upgrade(url, revision)
     platform = state.platform(migrate=False)

@@ -94,8 +94,10 @@ def select_rule_variant(city: City, on_date: date, parameters: ParameterView) ->
 
 @hookspec
 def item_choices(context: SandboxContext, item: BusinessItem, field: str) -> list[Choice]:
-    """Extra choices for ``field`` of ``item``'s form in ``context.city`` (for
-    example 常州 adds 新业态工伤 to 人员参保登记's 参保身份)."""
+    """Extra choices for ``field`` of ``item``'s form in ``context.city``.  Offer only
+    values the item's own checks accept; where the item reads its choices from a
+    parameter table, add a row there instead (常州's 新业态工伤 is a row of the
+    ``identities`` table, added by ``register_city_parameters``)."""
 
 
 # --- a business, inside its transaction --------------------------------------

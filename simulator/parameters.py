@@ -19,7 +19,12 @@ The layout follows OpenFisca's ``parameters/`` folder:
 
 Numbers become :class:`~decimal.Decimal` (through ``str``, never float
 arithmetic); lists become tuples and mappings read-only dicts, so that nobody
-can change a value in place.  A city's overlay gives a new
+can change a value in place.  A source given as a Python mapping is read as its
+YAML would be: text that an unquoted YAML scalar would have made a date
+(``"2021-09-01"``) becomes a :class:`~datetime.date`.  Every value of one
+parameter has the same kind (number, date, text, table …), whichever source gave
+it: an overlay that gives text where the baseline has dates is refused when it is
+loaded, naming the parameter, not when a rule reads it.  A city's overlay gives a new
 :class:`ParameterSet`; the baseline is never mutated (as OpenFisca reforms
 never mutate the base tax-benefit system).
 
@@ -210,18 +215,82 @@ def _as_date(key: Any, where: str) -> date:
     raise ParameterFormatError(f"{where}: start {key!r} is not a date (YYYY-MM-DD)")
 
 
-def _freeze(value: Any, where: str) -> Any:
-    """A value as stored: exact Decimals, tuples, read-only dicts."""
+#: what YAML reads as a timestamp when it is not quoted (PyYAML's own pattern)
+_YAML_TIMESTAMP = yaml.constructor.SafeConstructor.timestamp_regexp
+
+
+def _as_yaml_scalar(text: str, where: str) -> Any:
+    """``text`` as an unquoted YAML scalar would be read: a date (or date and time)
+    for a YAML timestamp, else the text itself (a Python mapping has no quotes)."""
+    if not _YAML_TIMESTAMP.match(text):
+        return text
+    try:
+        return yaml.safe_load(text)
+    except ValueError as error:  # 2021-02-30: YAML refuses it too
+        raise ParameterFormatError(f"{where}: {text!r} is not a valid date: {error}") from None
+
+
+def _freeze(value: Any, where: str, *, from_mapping: bool = False) -> Any:
+    """A value as stored: exact Decimals, tuples, read-only dicts.
+
+    ``from_mapping``: the value comes from a Python mapping, not from YAML text, so
+    date-like text is read as YAML reads it unquoted (a date).
+    """
+    if isinstance(value, str) and from_mapping:
+        return _as_yaml_scalar(value, where)
     if value is None or isinstance(value, bool | str | Decimal | date):
         return value
     if isinstance(value, int | float):
         # through str: Decimal(0.1) would carry the binary float's error
         return Decimal(str(value))
     if isinstance(value, list | tuple):
-        return tuple(_freeze(item, where) for item in value)
+        return tuple(_freeze(item, where, from_mapping=from_mapping) for item in value)
     if isinstance(value, Mapping):
-        return _FrozenDict({key: _freeze(item, where) for key, item in value.items()})
+        return _FrozenDict(
+            {key: _freeze(item, where, from_mapping=from_mapping) for key, item in value.items()}
+        )
     raise ParameterFormatError(f"{where}: unsupported value type {type(value).__name__}")
+
+
+def _kind(value: Any) -> str:
+    """What kind of value this is, in words: the kinds of one parameter must agree."""
+    if isinstance(value, bool):
+        return "a yes/no"
+    if isinstance(value, Decimal):
+        return "a number"
+    if isinstance(value, datetime):
+        return "a date and time"
+    if isinstance(value, date):
+        return "a date (YYYY-MM-DD)"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a table (mapping)"
+    return type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
+def _check_kinds(
+    earlier: Iterable[ParameterValue], newer: Iterable[ParameterValue], where: str
+) -> None:
+    """Refuse a value of ``newer`` whose kind differs from the values before it."""
+    seen: dict[str, ParameterValue] = {}
+    for entry in earlier:
+        seen.setdefault(_kind(entry.value), entry)
+    for entry in newer:
+        kind = _kind(entry.value)
+        if seen and kind not in seen:
+            other_kind, other = next(iter(seen.items()))
+            raise ParameterFormatError(
+                f"{where}: {entry.path} @ {entry.start.isoformat()}: value {_shown(entry.value)} "
+                f"is {kind}, but its value from {other.start.isoformat()} is {other_kind}"
+            )
+        seen.setdefault(kind, entry)
 
 
 def _metadata(node: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -247,7 +316,11 @@ def _checked_confidence(confidence: Any, where: str) -> str:
 
 
 def _parse_parameter(
-    node: Mapping[str, Any], path: str, inherited: Mapping[str, Any], origin: str
+    node: Mapping[str, Any],
+    path: str,
+    inherited: Mapping[str, Any],
+    origin: str,
+    from_mapping: bool = False,
 ) -> _Parameter:
     where = f"{origin}: {path}"
     unknown = set(node) - _PARAMETER_KEYS
@@ -278,7 +351,7 @@ def _parse_parameter(
         unit = resolved.get("unit")
         entries[start] = ParameterValue(
             path=path,
-            value=_freeze(raw_value, entry_where),
+            value=_freeze(raw_value, entry_where, from_mapping=from_mapping),
             start=start,
             reference=_reference_text(resolved.get("reference")),
             unit=None if unit is None else str(unit),
@@ -287,12 +360,14 @@ def _parse_parameter(
             ),
             description=description,
         )
+    ordered = tuple(entries[start] for start in sorted(entries))
+    _check_kinds((), ordered, origin)
     node_unit = metadata.get("unit")
     return _Parameter(
         path=path,
         description=description,
         unit=None if node_unit is None else str(node_unit),
-        entries=tuple(entries[start] for start in sorted(entries)),
+        entries=ordered,
     )
 
 
@@ -312,7 +387,11 @@ def _child_path(prefix: str, key: Any, origin: str) -> str:
 
 
 def _parse_node(
-    node: Any, path: str, inherited: Mapping[str, Any], origin: str
+    node: Any,
+    path: str,
+    inherited: Mapping[str, Any],
+    origin: str,
+    from_mapping: bool = False,
 ) -> Iterator[_Parameter]:
     if not isinstance(node, Mapping):
         raise ParameterFormatError(
@@ -322,13 +401,14 @@ def _parse_node(
     if "values" in node:
         if not path:
             raise ParameterFormatError(f"{origin}: a parameter needs a name")
-        yield _parse_parameter(node, path, inherited, origin)
+        yield _parse_parameter(node, path, inherited, origin, from_mapping)
         return
     metadata = {**inherited, **_metadata(node, f"{origin}: {path}")}
     for key, child in node.items():
         if key in _NODE_KEYS:
             continue
-        yield from _parse_node(child, _child_path(path, key, origin), metadata, origin)
+        child_path = _child_path(path, key, origin)
+        yield from _parse_node(child, child_path, metadata, origin, from_mapping)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -362,7 +442,7 @@ def _parse_directory(directory: Path, prefix: str) -> Iterator[_Parameter]:
 
 def _parse_source(source: Path | str | Mapping[str, Any]) -> list[_Parameter]:
     if isinstance(source, Mapping):
-        parameters = list(_parse_node(source, "", {}, "<mapping>"))
+        parameters = list(_parse_node(source, "", {}, "<mapping>", from_mapping=True))
     else:
         path = Path(source)
         if path.is_dir():
@@ -377,6 +457,10 @@ def _parse_source(source: Path | str | Mapping[str, Any]) -> list[_Parameter]:
             raise ParameterFormatError(f"{source}: parameter {parameter.path!r} defined twice")
         seen.add(parameter.path)
     return parameters
+
+
+def _source_name(source: Path | str | Mapping[str, Any]) -> str:
+    return "<mapping>" if isinstance(source, Mapping) else str(source)
 
 
 def _subtree_paths(parameter_paths: Iterable[str]) -> frozenset[str]:
@@ -436,9 +520,13 @@ class ParameterSet:
         for source in sources:
             for parameter in _parse_source(source):
                 known = merged.get(parameter.path)
-                merged[parameter.path] = (
-                    parameter if known is None else known.merged_with(parameter)
-                )
+                if known is None:
+                    merged[parameter.path] = parameter
+                    continue
+                # an overlay keeps the kind of value the parameter has (a date stays a
+                # date): refused here, at load, rather than as a TypeError in a rule
+                _check_kinds(known.entries, parameter.entries, _source_name(source))
+                merged[parameter.path] = known.merged_with(parameter)
         return ParameterSet._of(merged)
 
     def at(

@@ -36,6 +36,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -194,11 +195,20 @@ class WorldError(ValueError):
     line per problem: ``scenarios/x.yaml:12: people[3].birth_date: not a date …``.
     """
 
-    def __init__(self, source: str, problems: Sequence[WorldProblem]) -> None:
+    def __init__(
+        self,
+        source: str,
+        problems: Sequence[WorldProblem],
+        *,
+        partial: _PartialWorld | None = None,
+    ) -> None:
         if not problems:
             raise ValueError("WorldError needs at least one problem")
         self.source = source
         self.problems = list(problems)
+        #: after a failed schema check: the parts that passed it, so that the loaders
+        #: can run the content checks on them too and report every problem at once
+        self.partial = partial
         lines = [self._line(problem) for problem in self.problems[:MAX_PROBLEMS_SHOWN]]
         if len(self.problems) > MAX_PROBLEMS_SHOWN:
             more = len(self.problems) - MAX_PROBLEMS_SHOWN
@@ -657,7 +667,11 @@ def _is_tag(part: Any) -> bool:
 
 
 def parse_world(data: Any, source: str = "<world>", *, text: str | None = None) -> WorldSpec:
-    """The schema check: a :class:`WorldSpec`, or :class:`WorldError`."""
+    """The schema check: a :class:`WorldSpec`, or :class:`WorldError`.
+
+    The error's ``partial`` holds what passed the check (see :class:`_PartialWorld`),
+    for :func:`load_world` and :func:`load_world_data` to check its content too.
+    """
     if not isinstance(data, Mapping):
         raise WorldError(
             source, [WorldProblem("", "a world is a mapping (name, city, clock …)", 1)]
@@ -666,7 +680,184 @@ def parse_world(data: Any, source: str = "<world>", *, text: str | None = None) 
         with gc_paused():
             return WorldSpec.model_validate(data)
     except ValidationError as error:
-        raise WorldError(source, _pydantic_problems(error, text)) from None
+        raise WorldError(
+            source, _pydantic_problems(error, text), partial=_partial_world(data, error, text)
+        ) from None
+
+
+#: the lists of a world whose items are checked one by one when the schema check fails
+_WORLD_LISTS: dict[str, type[BaseModel]] = {
+    "units": UnitSpec,
+    "people": PersonSpec,
+    "projects": ProjectSpec,
+}
+#: top-level fields without which no content can be checked
+_ESSENTIAL = frozenset({"city", "clock"})
+#: stands in for an invalid ``name`` in a partial world (it is reported anyway)
+_PLACEHOLDER_NAME = "partial-world"
+
+
+class _Everything:
+    """Contains every key: a whole list was set aside (``units: 5``)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+@dataclass
+class _PartialWorld:
+    """What of a world passed the schema check, for the content checks.
+
+    ``world`` is built without validation: its lists keep every index, with ``None``
+    for an item set aside.  An item whose only problems are unknown fields or bad
+    values of optional fields that default to "not given" (``birth_date``,
+    ``contract_end`` …) is kept without them; any other problem (a missing or bad
+    required field, a bad ``insured`` or ``status`` whose default would change the
+    meaning) sets the item aside.  References to a set-aside unit (by key) or person
+    (by id number) are not reported: the item's own problem is.
+    """
+
+    world: WorldSpec
+    text: str | None
+    unit_keys: Any = field(default_factory=set)  # set-aside units' keys
+    id_numbers: Any = field(default_factory=set)  # set-aside people's id numbers
+    #: YAML paths of the values left out; content problems there are not reported
+    pruned: set[str] = field(default_factory=set)
+
+
+def _clean_loc(loc: Sequence[Any]) -> list[Any]:
+    return [part for part in loc if isinstance(part, int) or not _is_tag(part)]
+
+
+def _optional_field(model: type[BaseModel], loc: Sequence[Any]) -> bool:
+    """True when the field at ``loc`` (inside ``model``) may be left out and then means
+    "not given" (its default is ``None``), so that a bad value can be set aside."""
+    current: Any = model
+    info = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return False
+        info = fields[part]
+        current = _model_in(info.annotation)
+    return info is not None and not info.is_required() and info.default is None
+
+
+def _prunable(model: type[BaseModel], kind: str, loc: Sequence[Any]) -> bool:
+    if not loc or not isinstance(loc[-1], str):
+        return False
+    return kind == "extra_forbidden" or (kind != "missing" and _optional_field(model, loc))
+
+
+def _without(item: Any, locs: Sequence[Sequence[Any]]) -> Any:
+    """A copy of ``item`` without the keys at ``locs`` (an unknown field or a bad value)."""
+    pruned = deepcopy(item)
+    for loc in locs:
+        parent = pruned
+        for part in loc[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        if isinstance(parent, dict) and loc and loc[-1] in parent:
+            del parent[loc[-1]]
+    return pruned
+
+
+def _partial_world(
+    data: Mapping[str, Any], error: ValidationError, text: str | None
+) -> _PartialWorld | None:
+    """The parts of ``data`` that pass the schema check, or ``None`` when the content
+    cannot be checked (no valid ``city`` or ``clock``)."""
+    bad_top: set[str] = set()
+    bad_items: dict[str, dict[int, list[tuple[str, list[Any]]]]] = {
+        name: {} for name in _WORLD_LISTS
+    }
+    for item in error.errors(include_url=False):
+        loc = _clean_loc(item["loc"])
+        if not loc:
+            return None
+        head = str(loc[0])
+        if head in _WORLD_LISTS and len(loc) >= 2 and isinstance(loc[1], int):
+            bad_items[head].setdefault(loc[1], []).append((item["type"], loc[2:]))
+        else:
+            bad_top.add(head)
+    if bad_top & _ESSENTIAL:
+        return None
+    top = {
+        key: value
+        for key, value in data.items()
+        if key in WorldSpec.model_fields and key not in _WORLD_LISTS and key not in bad_top
+    }
+    if "name" not in top:
+        top["name"] = _PLACEHOLDER_NAME
+    try:
+        head_spec = WorldSpec.model_validate(top)
+    except ValidationError:
+        return None
+    partial = _PartialWorld(world=head_spec, text=text)
+    lists: dict[str, list[Any]] = {}
+    for name, model in _WORLD_LISTS.items():
+        raw_items = data.get(name)
+        if name in bad_top or not isinstance(raw_items, list):
+            lists[name] = []
+            if name in bad_top:  # the list itself is unreadable
+                if name == "units":
+                    partial.unit_keys = _Everything()
+                elif name == "people":
+                    partial.id_numbers = _Everything()
+            continue
+        items: list[Any] = []
+        for index, raw in enumerate(raw_items):
+            problems = bad_items[name].get(index)
+            candidate = raw
+            if problems is not None:
+                if all(_prunable(model, kind, loc) for kind, loc in problems):
+                    candidate = _without(raw, [loc for _, loc in problems])
+                    partial.pruned.update(_path_text([name, index, *loc]) for _, loc in problems)
+                else:
+                    candidate = None
+            spec = None
+            if candidate is not None:
+                try:
+                    spec = model.model_validate(candidate)
+                except ValidationError:
+                    spec = None
+            if spec is None and isinstance(raw, Mapping):
+                if name == "units" and not isinstance(partial.unit_keys, _Everything):
+                    partial.unit_keys.add(str(raw.get("key", "")).strip())
+                elif name == "people" and not isinstance(partial.id_numbers, _Everything):
+                    partial.id_numbers.add(str(raw.get("id_number", "")).strip().upper())
+            items.append(spec)
+        lists[name] = items
+    values = {key: getattr(head_spec, key) for key in WorldSpec.model_fields}
+    partial.world = WorldSpec.model_construct(
+        _fields_set=set(head_spec.model_fields_set) | set(lists), **{**values, **lists}
+    )
+    return partial
+
+
+def _with_content_problems(platform: Platform, error: WorldError) -> WorldError:
+    """``error`` (the schema check's) with the content problems of what passed it,
+    in the order of the file's lines."""
+    partial = error.partial
+    if partial is None:
+        return error
+    try:
+        more = _content_problems(platform, partial.world, partial)
+    except Exception:  # best effort: the schema problems are reported whatever happens
+        return error
+    # a value left out is not also reported missing (nor its item as lacking it)
+    left_out = partial.pruned | {path.rsplit(".", 1)[0] for path in partial.pruned}
+    more = [problem for problem in more if problem.path not in left_out]
+    if not more:
+        return error
+    problems = [*error.problems, *_with_lines(more, partial.text)]
+    problems.sort(key=lambda problem: (problem.line is None, problem.line or 0))
+    return WorldError(error.source, problems)
 
 
 def read_world(path: str | Path) -> tuple[WorldSpec, str]:
@@ -881,9 +1072,17 @@ def _resident(check: _Checker, path: str, number: str, today: date | None = None
 class _Validator:
     """The semantic checks of one world (see :func:`validate_world`)."""
 
-    def __init__(self, platform: Platform, world: WorldSpec) -> None:
+    def __init__(
+        self, platform: Platform, world: WorldSpec, partial: _PartialWorld | None = None
+    ) -> None:
         self.platform = platform
         self.world = world
+        #: units (keys) and people (id numbers) whose own problems are reported: a
+        #: reference to them is not reported as unknown too
+        self.unchecked_units: Any = partial.unit_keys if partial is not None else set()
+        self.unchecked_ids: Any = set(partial.id_numbers) if partial is not None else set()
+        if partial is not None and isinstance(partial.id_numbers, _Everything):
+            self.unchecked_ids = partial.id_numbers
         self.check = _Checker()
         self.add = self.check.add
         self.today = world.clock.date()
@@ -934,6 +1133,8 @@ class _Validator:
         usccs: dict[str, int] = {}
         unit_nos: dict[str, int] = {}
         for index, unit in enumerate(self.world.units):
+            if unit is None:  # set aside by the schema check (a partial world)
+                continue
             path = f"units[{index}]"
             if unit.key in keys:
                 self.add(f"{path}.key", f"key {unit.key!r} is already units[{keys[unit.key]}]'s")
@@ -1016,6 +1217,8 @@ class _Validator:
         add, today, fee_month = self.add, self.today, self.fee_month
         hukou_natures = self.tables.get("hukou_nature")
         for index, person in enumerate(self.world.people):
+            if person is None:  # set aside by the schema check (a partial world)
+                continue
             facts = _resident(self.check, f"people[{index}].id_number", person.id_number, today)
             number = facts.number if facts is not None else person.id_number.strip().upper()
             if number in seen_ids:
@@ -1027,13 +1230,15 @@ class _Validator:
             else:
                 seen_ids[number] = index
             if facts is None:
-                continue
-            if person.birth_date is not None and person.birth_date != facts.birth_date:
+                # the person's other fields are still checked (every problem at once);
+                # a project naming this number is not told it is unknown
+                self.unchecked_ids.add(number)
+            elif person.birth_date is not None and person.birth_date != facts.birth_date:
                 add(
                     f"people[{index}].birth_date",
                     f"{person.birth_date} is not the id number's {facts.birth_date}",
                 )
-            if person.gender is not None and person.gender != facts.gender:
+            if facts is not None and person.gender is not None and person.gender != facts.gender:
                 add(
                     f"people[{index}].gender",
                     f"{person.gender} is not the id number's {facts.gender}",
@@ -1078,6 +1283,8 @@ class _Validator:
                             f"people[{index}].unemployment_benefit[{b}].month",
                             f"after the current fee month {fee_month}",
                         )
+            if facts is None:
+                continue
             plans.append(
                 _PersonPlan(
                     spec=person,
@@ -1095,6 +1302,8 @@ class _Validator:
         """Legal representatives who are not among the people: public security knows them."""
         extra: dict[str, str] = {}
         for index, unit in enumerate(self.world.units):
+            if unit is None:
+                continue
             rep = unit.legal_rep
             number = rep.id_number.strip().upper()
             if number in seen_ids:
@@ -1146,7 +1355,8 @@ class _Validator:
 
         unit = units.get(spec.unit)
         if unit is None:
-            add(path("unit"), f"no unit with key {spec.unit!r} in units")
+            if spec.unit not in self.unchecked_units:
+                add(path("unit"), f"no unit with key {spec.unit!r} in units")
             return None
         if not unit.spec.insured:
             add(path("unit"), f"unit {spec.unit!r} is not insured (insured: false)")
@@ -1205,7 +1415,8 @@ class _Validator:
             )
             employer = units.get(spec.dispatch.employer)
             if employer is None:
-                add(path("dispatch.employer"), f"no unit with key {spec.dispatch.employer!r}")
+                if spec.dispatch.employer not in self.unchecked_units:
+                    add(path("dispatch.employer"), f"no unit with key {spec.dispatch.employer!r}")
             elif employer is unit or not employer.spec.insured:
                 add(
                     path("dispatch.employer"),
@@ -1279,6 +1490,8 @@ class _Validator:
         present = {person.id_number for person in people if person.spec.base_record == "present"}
         codes: dict[str, int] = {}
         for index, project in enumerate(self.world.projects):
+            if project is None:  # set aside by the schema check (a partial world)
+                continue
             path = f"projects[{index}]"
             if project.code in codes:
                 self.add(f"{path}.code", f"工程编码 is already projects[{codes[project.code]}]'s")
@@ -1291,14 +1504,15 @@ class _Validator:
                 self.add(f"{path}.end_date", "竣工日期 is before 开工日期")
             unit = units.get(project.unit)
             if unit is None:
-                self.add(f"{path}.unit", f"no unit with key {project.unit!r} in units")
+                if project.unit not in self.unchecked_units:
+                    self.add(f"{path}.unit", f"no unit with key {project.unit!r} in units")
             elif not unit.spec.insured:
                 self.add(f"{path}.unit", f"unit {project.unit!r} is not insured")
             seen: set[str] = set()
             for w, worker in enumerate(project.workers):
                 worker_path = f"{path}.workers[{w}]"
                 number = worker.id_number.strip().upper()
-                if number not in present:
+                if number not in present and number not in self.unchecked_ids:
                     self.add(
                         f"{worker_path}.id_number",
                         f"{number} is not a person with a base record in people",
@@ -1314,28 +1528,45 @@ class _Validator:
                     self.add(f"{worker_path}.left_on", "离场日期 is before 入场日期")
 
 
+def _check_content(
+    platform: Platform, world: WorldSpec, partial: _PartialWorld | None = None
+) -> tuple[_Validator, list[_UnitPlan], list[_PersonPlan], list[tuple[str, str]]]:
+    """Run every content check; the problems are in ``validator.check.problems``.
+
+    An unknown ``city`` is reported and the checks go on with the provincial
+    baseline's calendar and tables (``platform.city`` answers the province).
+    """
+    prefectures = jiangsu_prefectures()
+    top = _Checker()
+    if world.city not in prefectures:
+        top.add("city", f"{world.city!r} is not a Jiangsu prefecture-level city code")
+    location = world.location_city if "location_city" in world.model_fields_set else world.city
+    if location is not None and location not in prefectures:
+        top.add("location_city", f"{location!r} is not a Jiangsu prefecture-level city code")
+    with gc_paused():
+        validator = _Validator(platform, world, partial)
+        validator.check.problems[:0] = top.problems
+        units = validator.units()
+        by_key = {plan.spec.key: plan for plan in units}
+        people, extra_identities = validator.people(by_key)
+        validator.projects(by_key, people)
+    return validator, units, people, extra_identities
+
+
+def _content_problems(
+    platform: Platform, world: WorldSpec, partial: _PartialWorld | None = None
+) -> list[WorldProblem]:
+    return _check_content(platform, world, partial)[0].check.problems
+
+
 def validate_world(
     platform: Platform, world: WorldSpec, source: str = "<world>", *, text: str | None = None
 ) -> _Plan:
     """Check everything the schema cannot (identifiers, references, code tables, month
     spans) and return the plan of what to write; or raise :class:`WorldError` listing
     every problem (with its line when ``text``, the file's text, is given)."""
-    check = _Checker()
-    prefectures = jiangsu_prefectures()
-    if world.city not in prefectures:
-        check.add("city", f"{world.city!r} is not a Jiangsu prefecture-level city code")
     location = world.location_city if "location_city" in world.model_fields_set else world.city
-    if location is not None and location not in prefectures:
-        check.add("location_city", f"{location!r} is not a Jiangsu prefecture-level city code")
-    if check.problems:
-        raise WorldError(source, _with_lines(check.problems, text))
-
-    with gc_paused():
-        validator = _Validator(platform, world)
-        units = validator.units()
-        by_key = {plan.spec.key: plan for plan in units}
-        people, extra_identities = validator.people(by_key)
-        validator.projects(by_key, people)
+    validator, units, people, extra_identities = _check_content(platform, world)
     if validator.check.problems:
         raise WorldError(source, _with_lines(validator.check.problems, text))
 
@@ -1439,7 +1670,10 @@ def load_world(
     ``E_UNKNOWN_SANDBOX`` (:class:`~simulator.errors.Refused`).
     """
     path = _resolve(platform, name_or_path)
-    world, text = read_world(path)
+    try:
+        world, text = read_world(path)
+    except WorldError as error:
+        raise _with_content_problems(platform, error) from None
     return load_world_data(
         platform,
         sandbox_id,
@@ -1477,7 +1711,10 @@ def load_world_data(
     mapping a world file holds (e.g. from :func:`simulator.generator.generate_world`)."""
     with gc_paused():
         if not isinstance(world, WorldSpec):
-            world = parse_world(world, source, text=text)
+            try:
+                world = parse_world(world, source, text=text)
+            except WorldError as error:
+                raise _with_content_problems(platform, error) from None
         plan = validate_world(platform, world, source, text=text)
         with platform.db.transaction() as session:
             sandbox = session.get(Sandbox, sandbox_id)

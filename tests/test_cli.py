@@ -60,10 +60,41 @@ def test_sandbox_and_clock_commands(runner):  # type: ignore[no-untyped-def]
     assert "E_UNKNOWN_SANDBOX" in missing.output
 
 
+@pytest.mark.parametrize("when", ["2021-02-30", "notadate", "2021-08-16T25:00"])
+def test_an_invalid_clock_date_is_a_one_line_refusal(runner, when):  # type: ignore[no-untyped-def]
+    assert (
+        runner.invoke(cli, ["sandbox", "create", "class-1", "--clock", "2021-08-16"]).exit_code == 0
+    )
+    refused = runner.invoke(cli, ["clock", "set", when, "--sandbox", "class-1"])
+    assert refused.exit_code == 2, refused.output
+    assert refused.exception is None or isinstance(refused.exception, SystemExit)
+    assert "Traceback" not in refused.output
+    first, *rest = refused.output.splitlines()
+    assert first.startswith(f"E_INVALID_INPUT: clock: 不是有效的日期或时间：{when}（")
+    assert all(line.startswith("  处理方法：") for line in rest)  # as every refusal
+    shown = runner.invoke(cli, ["clock", "show", "--sandbox", "class-1"])
+    assert json.loads(shown.output)["now"] == "2021-08-16 09:00:00"
+    created = runner.invoke(cli, ["sandbox", "create", "class-2", "--clock", when])
+    assert created.exit_code == 2 and created.output.startswith("E_INVALID_INPUT: ")
+
+
 def test_db_upgrade(runner, tmp_path):  # type: ignore[no-untyped-def]
     result = runner.invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "shebao-sim.db").exists()
+
+
+def test_db_upgrade_takes_the_database_url_after_the_command_too(runner, tmp_path):  # type: ignore[no-untyped-def]
+    """README: ``shebao-sim db upgrade --database-url URL`` (as well as before ``db``)."""
+    after = tmp_path / "after.db"
+    result = runner.invoke(cli, ["db", "upgrade", "--database-url", f"sqlite:///{after}"])
+    assert result.exit_code == 0, result.output
+    assert after.exists() and str(after) in result.output
+    before = tmp_path / "before.db"
+    result = runner.invoke(cli, ["--database-url", f"sqlite:///{before}", "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert before.exists()
+    assert not (tmp_path / "shebao-sim.db").exists()  # neither used the default
 
 
 def test_spec_coverage_lists_every_catalogue_id(runner):  # type: ignore[no-untyped-def]

@@ -335,3 +335,72 @@ def test_loading_the_baseline_twice_reuses_the_parsed_files() -> None:
     after = parameters_module._parse_file_cached.cache_info()
     assert after.misses == before.misses
     assert after.hits > before.hits
+
+
+# --- overlays given as Python mappings are typed as their YAML would be ----------------------
+
+
+def _go_live(value: object) -> dict:
+    return {"platform": {"go_live_date": {"values": {"2021-09-01": {"value": value}}}}}
+
+
+def test_a_mapping_gives_dates_as_yaml_does(baseline) -> None:
+    """A mapping has no quotes: ISO date text is a date, as unquoted in the YAML."""
+    city = baseline.overlay([_go_live("2021-09-01")])
+    assert city.at("2022-01-01").value("platform.go_live_date") == date(2021, 9, 1)
+    table = ParameterSet.load(
+        [{"t": {"values": {"2020-01-01": {"value": {"since": "2021-01-05"}}}}}]
+    )
+    assert table.at("2021-01-01").value("t") == {"since": date(2021, 1, 5)}
+    text = ParameterSet.load([{"t": {"values": {"2020-01-01": "2021-1-5 and more"}}}])
+    assert text.at("2021-01-01").value("t") == "2021-1-5 and more"  # not a date in YAML either
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "2021/09/01",
+            r"platform\.go_live_date @ 2021-09-01: value '2021/09/01' is text, but .* date",
+        ),
+        ("2021-02-30", "not a valid date"),
+        (20210901, "is a number, but"),
+    ],
+)
+def test_an_overlay_of_another_kind_is_refused_at_load(baseline, value, message) -> None:
+    with pytest.raises(ParameterFormatError, match=message):
+        baseline.overlay([_go_live(value)])
+
+
+def test_a_quoted_number_is_refused_too(baseline, tmp_path) -> None:
+    with pytest.raises(ParameterFormatError, match=r"rates\.pension\.unit .*'0\.15' is text"):
+        baseline.overlay([{"rates.pension.unit": {"values": {"2024-01-01": "0.15"}}}])
+    # a YAML file quoting the date gives text, and is refused the same way
+    path = tmp_path / "platform" / "go_live_date.yaml"
+    path.parent.mkdir()
+    path.write_text("values:\n  2021-09-01: {value: '2021-09-01'}\n", encoding="utf-8")
+    with pytest.raises(ParameterFormatError, match="is text, but"):
+        baseline.overlay([tmp_path])
+    with pytest.raises(ParameterFormatError, match="is text, but"):
+        ParameterSet.load([{"x": {"values": {"2020-01-01": 1, "2021-01-01": "one"}}}])
+
+
+def test_a_city_plugin_may_give_its_go_live_date_as_text() -> None:
+    """select_rule_variant compared a date with the overlay's text: a 500 on every call."""
+    from simulator import hookimpl
+    from simulator.platform import Platform
+    from simulator.plugin_manager import make_plugin_manager
+
+    class LateCity:
+        @hookimpl
+        def register_city_parameters(self, city):  # type: ignore[no-untyped-def]
+            if city.code != "320200":
+                return []
+            return [
+                {"platform": {"go_live_date": {"values": {"2021-08-01": {"value": "2021-09-01"}}}}}
+            ]
+
+    platform = Platform("sqlite://", plugin_manager=make_plugin_manager(extra_plugins=[LateCity()]))
+    on = date(2021, 8, 20)
+    assert platform.period_on(on, platform.city("320200")).variant == "pre-platform"
+    assert platform.period_on(on, platform.city("320100")).variant == "provincial-platform"

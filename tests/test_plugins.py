@@ -6,19 +6,22 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import date
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 
-from simulator import hookspecs
+from simulator import ENTRY_POINT_GROUP, hookspecs
+from simulator.months import Month
 from simulator.platform import Platform
-from simulator.plugin_manager import make_plugin_manager
+from simulator.plugin_manager import is_builtin, make_plugin_manager, plugin_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def hook_names() -> list[str]:
-    manager = make_plugin_manager(allow=[], block=[])
+    manager = make_plugin_manager(builtins=False, block=[])
     return sorted(name for name in dir(manager.hook) if not name.startswith("_"))
 
 
@@ -47,15 +50,53 @@ def loaded(manager) -> list[str]:  # type: ignore[no-untyped-def]
     return [name for name, plugin in manager.list_name_plugin() if plugin is not None]
 
 
+BUILTINS = sorted(
+    entry_point.name
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP)
+    if is_builtin(entry_point)
+)
+
+
 def test_allow_and_block_lists() -> None:
-    assert loaded(make_plugin_manager(allow=[], block=[])) == []
+    assert "city-jiangsu" in BUILTINS and "item-employment_enrolment" in BUILTINS
+    assert loaded(make_plugin_manager(builtins=False, block=[])) == []
     blocked = make_plugin_manager(block=["city-jiangsu"])
     assert blocked.get_plugin("city-jiangsu") is None
     env = make_plugin_manager(environ={"SHEBAO_SIM_BLOCK_PLUGINS": "city-jiangsu"})
     assert env.get_plugin("city-jiangsu") is None
     assert "city-jiangsu" not in loaded(env)
-    env = make_plugin_manager(environ={"SHEBAO_SIM_PLUGINS": "city-jiangsu"})
-    assert loaded(env) == ["city-jiangsu"]
+    # the allow-list restricts third-party plugins: the built-ins are the platform
+    for allow in ("city-jiangsu", "example-extra", "nothing-by-that-name"):
+        env = make_plugin_manager(environ={"SHEBAO_SIM_PLUGINS": allow})
+        assert sorted(loaded(env)) == BUILTINS, allow
+    assert sorted(loaded(make_plugin_manager(allow=[], block=[]))) == BUILTINS
+
+
+def test_an_allow_list_naming_one_plugin_keeps_the_platform_working(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SHEBAO_SIM_PLUGINS=example-extra used to drop every built-in: no items, no rule
+    variant, every API call a 500."""
+    monkeypatch.setenv("SHEBAO_SIM_PLUGINS", "example-extra")
+    platform = Platform()
+    assert platform.period_on(date(2021, 8, 16)).fee_month == Month(2021, 9)
+    assert "employment_enrolment" in platform.items
+    assert platform.city("320400").code == "320400"
+
+
+def test_blocked_plugins_are_not_listed_as_loaded() -> None:
+    """GET /api/v1/plugins lists what is loaded; blocked names only under ``blocked``."""
+    from simulator.app import TestConfig, create_app
+
+    manager = make_plugin_manager(block=["example-extra", "city-suqian"])
+    blocked = Platform("sqlite://", plugin_manager=manager)
+    body = create_app(TestConfig, platform=blocked).test_client().get("/api/v1/plugins").get_json()
+    names = [row["name"] for row in body["plugins"]]
+    assert "example-extra" not in names and "city-suqian" not in names
+    assert "city-jiangsu" in names
+    assert all(row["module"] != "builtins" and row["hooks"] for row in body["plugins"])
+    assert body["blocked"] == ["city-suqian", "example-extra"]
+    assert plugin_summary(manager) == body["plugins"]
 
 
 def test_each_platform_has_its_own_manager() -> None:
@@ -87,10 +128,10 @@ def installed_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def _run_with(target: Path, code: str) -> str:
+def _run_with(target: Path, code: str, **env: str) -> str:
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env={**__import__("os").environ, "PYTHONPATH": str(target)},
+        env={**__import__("os").environ, "PYTHONPATH": str(target), **env},
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -147,3 +188,20 @@ def test_external_plugin_adds_a_cli_command(installed_example: Path) -> None:
         "try:\n    main()\nexcept SystemExit:\n    pass\n",
     )
     assert "example plugin loaded" in out
+
+
+def test_the_allow_list_chooses_among_installed_plugins(installed_example: Path) -> None:
+    code = (
+        "from datetime import date\n"
+        "from simulator.platform import Platform\n"
+        "p = Platform()\n"
+        "names = {n for n, plugin in p.pm.list_name_plugin() if plugin is not None}\n"
+        "print('example-extra' in names, 'city-jiangsu' in names, 'item-rollback' in names,"
+        " p.period_on(date(2021, 8, 16)).fee_month)\n"
+    )
+    chosen = _run_with(installed_example, code, SHEBAO_SIM_PLUGINS="example-extra")
+    assert chosen.split() == ["True", "True", "True", "2021-09"]
+    other = _run_with(installed_example, code, SHEBAO_SIM_PLUGINS="some-other-plugin")
+    assert other.split() == ["False", "True", "True", "2021-09"]
+    blocked = _run_with(installed_example, code, SHEBAO_SIM_BLOCK_PLUGINS="example-extra")
+    assert blocked.split() == ["False", "True", "True", "2021-09"]

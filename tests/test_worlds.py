@@ -40,7 +40,7 @@ from simulator.worlds import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ["demo", "suqian-80", "every-error", "hr-agency", "construction"]
+SHIPPED = ["demo", "suqian-80", "every-error", "hr-agency", "construction", "cities"]
 DEFAULT_INSURANCE = {
     "企业": 3,
     "个体工商户": 3,
@@ -110,7 +110,7 @@ def expected_counts(world: dict[str, Any]) -> dict[str, int]:
 # --- the shipped worlds -------------------------------------------------------------------------
 
 
-def test_the_five_worlds_are_registered(platform: Platform) -> None:
+def test_the_shipped_worlds_are_registered(platform: Platform) -> None:
     names = [info.name for info in list_worlds(platform)]
     for name in SHIPPED:
         assert name in names
@@ -508,6 +508,81 @@ def test_every_problem_is_listed(platform: Platform, sandbox_id: str) -> None:
         "units[0].industry_class",
         "people[1].id_number",
     } <= paths
+
+
+def test_schema_and_content_problems_come_in_one_load(
+    platform: Platform, sandbox_id: str, tmp_path: Path
+) -> None:
+    """docs/worlds.md: all problems at once, not structure first, then content, then
+    references (an unknown field, a bad date, a missing industry class, a bad check digit
+    and an unknown unit key used to take three loads)."""
+    text = (
+        GOOD.replace("units:\n- key: a\n", "units:\n- key: a\n  colour: red\n")
+        .replace("  industry_class: 1\n", "")
+        .replace('"320106198205170631"', '"320106198205170632"')
+        .replace('  hukou_nature: "11"\n', '  hukou_nature: "11"\n  birth_date: 1982-02-30\n')
+        .replace("unit: a", "unit: nope")
+    )
+    with pytest.raises(WorldError) as error:
+        load_world(platform, sandbox_id, _tiny(tmp_path, text))
+    found = {(problem.path, problem.message.split(":")[0]) for problem in error.value.problems}
+    assert found == {
+        ("units[0].colour", "unknown field 'colour'"),
+        ("units[0].industry_class", "工伤保险 (410) needs the work-injury industry class (1–8)"),
+        ("people[0].id_number", "not a valid 公民身份号码"),
+        ("people[0].birth_date", "not a date (YYYY-MM-DD)"),
+        ("people[0].employments[0].unit", "no unit with key 'nope' in units"),
+    }
+    lines = [problem.line for problem in error.value.problems]
+    assert lines == sorted(lines) and None not in lines  # in the file's order
+    assert count(platform, Unit, sandbox_id) == 0
+    # the same from a mapping (load_world_data)
+    with pytest.raises(WorldError) as again:
+        data = yaml.safe_load(text.replace("1982-02-30", "'1982-02-30'"))
+        load_world_data(platform, sandbox_id, data)
+    assert {p.path for p in again.value.problems} == {path for path, _ in found}
+
+
+def test_references_to_an_item_set_aside_are_not_reported_twice(
+    platform: Platform, sandbox_id: str
+) -> None:
+    """A unit the schema check refuses is not also "unknown" to the people who work there;
+    a value left out is not also reported missing."""
+    data = yaml.safe_load(GOOD)
+    data["units"][0]["insured"] = "maybe"  # the default would change the meaning: set aside
+    data["units"][0]["industry_class"] = 9  # optional: left out, not "needs its class"
+    data["people"][0]["employments"][0].update(stop_month="2021-13", stopped_on="2021-05-03")
+    data["people"][0]["mobile"] = "123"
+    with pytest.raises(WorldError) as error:
+        load_world_data(platform, sandbox_id, data, source="inline")
+    paths = sorted(problem.path for problem in error.value.problems)
+    assert paths == [
+        "people[0].employments[0].stop_month",
+        "people[0].mobile",
+        "units[0].industry_class",
+        "units[0].insured",
+    ]
+    # a person set aside: a project naming them is not told they are unknown
+    data = yaml.safe_load(GOOD)
+    del data["people"][0]["mobile"]
+    data["projects"] = [
+        {
+            "code": "GC1",
+            "name": "示例工程",
+            "region_code": "320106",
+            "cost": 1,
+            "start_date": "2021-01-01",
+            "end_date": "2021-12-31",
+            "unit": "a",
+            "workers": [{"id_number": "320106198205170631", "entered_on": "2020-12-01"}],
+        }
+    ]
+    with pytest.raises(WorldError) as error:
+        load_world_data(platform, sandbox_id, data, source="inline")
+    assert sorted(problem.path for problem in error.value.problems) == [
+        "people[0].mobile",
+        "projects[0].workers[0].entered_on",
+    ]
 
 
 def test_a_file_that_is_not_yaml(platform: Platform, sandbox_id: str, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from simulator import __version__
 from simulator.api import ERROR_RESPONSES, platform
-from simulator.plugin_manager import plugin_summary
+from simulator.plugin_manager import blocked_names, plugin_summary
 
 meta_tag = Tag(
     name="元数据 meta", description="Plugins, business items and cities of this simulator"
@@ -25,9 +25,12 @@ def index():  # type: ignore[no-untyped-def]
     }
 
 
-@api.get("/plugins", tags=[meta_tag], summary="Registered plugins and the hooks they implement")
+@api.get("/plugins", tags=[meta_tag], summary="Loaded plugins and the hooks they implement")
 def plugins():  # type: ignore[no-untyped-def]
-    return {"plugins": plugin_summary(platform().pm)}
+    """``plugins``: what is loaded; ``blocked``: the names ``SHEBAO_SIM_BLOCK_PLUGINS``
+    turned off (never loaded, so not in ``plugins``)."""
+    manager = platform().pm
+    return {"plugins": plugin_summary(manager), "blocked": blocked_names(manager)}
 
 
 @api.get("/items", tags=[meta_tag], summary="Business items (事项)")

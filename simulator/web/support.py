@@ -7,8 +7,9 @@ an item's form, errors with their remedy links, and the journal of refusals.
   in the guide's order (§三.1 … §三.10), then the others; counter items
   (``counter_*``) belong to the trainer's counter console.
 * **An item's form**: ``item.form(context)`` with the logged-in unit in the context
-  (an HR-service agency sees 劳务派遣信息), plus the choices plugins add through
-  ``item_choices`` (常州's 新业态工伤).
+  (an HR-service agency sees 劳务派遣信息) — its choices from the city's parameter
+  tables (常州's 新业态工伤 is a row of ``identities``) — plus any that plugins add
+  through ``item_choices``.
 * **Errors**: the platform's exact message and remedy, and a link to each place the
   message or remedy names (“人员基础信息采集” → that item's form, “灵活就业人员停保登记”
   → the personal side, “经办人管理” → the unit centre, “实名注册” → 单位实名注册 …).
