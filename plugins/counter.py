@@ -80,13 +80,11 @@ from plugins.items.base_adjustment import (
 )
 from plugins.items.common import text
 from plugins.items.person_collection import (
-    FIELDS as PERSON_FIELDS,
-)
-from plugins.items.person_collection import (
     PERSON_EXISTS,
     RESIDENT_ID_CARD,
     RESIDENT_ID_CARD_SPELLINGS,
     check_form,
+    collection_form,
     existing_person_nos,
 )
 from simulator import hookimpl
@@ -108,14 +106,12 @@ from simulator.db.models import (
 )
 from simulator.errors import INVALID_INPUT, NOT_FOUND, ErrorSpec
 from simulator.identifiers import (
-    FEMALE,
-    MALE,
     InvalidIdentifier,
     parse_credit_code,
     parse_resident_id,
     prefecture_of,
 )
-from simulator.items import BusinessItem, Choice, FormField, ItemResult
+from simulator.items import BusinessItem, FormField, ItemResult
 from simulator.months import Month, month_range
 
 if TYPE_CHECKING:
@@ -570,6 +566,15 @@ class CounterUnitRegistration(CounterItem):
         )
 
 
+def _person_fields(section: str) -> list[FormField]:
+    """Whom a counter business is for: 证件号码★, and the record when there are several (I3-7)."""
+    return [
+        FormField("id_number", "证件号码", True, "id_number", section),
+        FormField("person_no", "个人唯一识别码", False, "text", section,
+                  help="同一证件号码有多条人员信息时填写"),
+    ]  # fmt: skip
+
+
 # --- 柜台人员基础信息采集 (I2-2's remedy) ------------------------------------------------------------
 
 
@@ -586,31 +591,11 @@ class CounterIdentityCollection(CounterItem):
 
         ★ as for a 居民身份证; other documents need only 证件号码, 姓名, 性别, 出生日期.
         """
-        natures = common.choices(context.parameters().value("codes.hukou_natures"))
-        field_choices = {
-            "id_type": tuple(Choice(name, name) for name in ID_TYPES),
-            "gender": (Choice(MALE, MALE), Choice(FEMALE, FEMALE)),
-            "hukou_nature": natures,
-        }
-        kinds = {"id_number": "id_number", "birth_date": "date", "mobile": "phone",
-                 "id_type": "choice", "gender": "choice", "hukou_nature": "choice"}  # fmt: skip
         helps = {
             "id_type": "持其他证件的人员，只须填写证件号码、姓名、性别和出生日期",
             "nationality": "默认为中国",
         }
-        optional_section = {"education", "political_status", "major", "skill_level", "position"}
-        return [
-            FormField(
-                key,
-                label,
-                required,
-                kinds.get(key, "text"),
-                "人员综合业务信息" if key in optional_section else "人员基本信息",
-                field_choices.get(key, ()),
-                helps.get(key, ""),
-            )
-            for key, (label, required) in PERSON_FIELDS.items()
-        ]
+        return collection_form(context, tuple(ID_TYPES), helps)
 
     def check(self, context: BusinessContext, payload: dict[str, Any]) -> None:
         id_type = text(payload, "id_type") or RESIDENT_ID_CARD
@@ -706,9 +691,7 @@ class CounterBackpay(CounterItem):
     def form(self, context: BusinessContext) -> list[FormField]:
         section = "补缴信息"
         return [
-            FormField("id_number", "证件号码", True, "id_number", section),
-            FormField("person_no", "个人唯一识别码", False, "text", section,
-                      help="同一证件号码有多条人员信息时填写"),
+            *_person_fields(section),
             FormField("months", "补缴月份", False, "text", section,
                       help="YYYY-MM，多个用逗号分隔；不填则补缴在本单位参保期间内所有未缴费的月份"),
             FormField("base", "缴费基数", False, "money", section,
@@ -819,9 +802,7 @@ class CounterBaseChange(CounterItem):
     def form(self, context: BusinessContext) -> list[FormField]:
         section = "缴费基数调整"
         return [
-            FormField("id_number", "证件号码", True, "id_number", section),
-            FormField("person_no", "个人唯一识别码", False, "text", section,
-                      help="同一证件号码有多条人员信息时填写"),
+            *_person_fields(section),
             FormField("base", "调整后缴费基数", True, "money", section),
             FormField("from_month", "调整起始年月", False, "month", section,
                       help="YYYY-MM，参保开始年月至次月；不填则自次月起"),
@@ -930,9 +911,7 @@ class CounterBenefitReturn(CounterItem):
     def form(self, context: BusinessContext) -> list[FormField]:
         section = "失业金退回"
         return [
-            FormField("id_number", "证件号码", True, "id_number", section),
-            FormField("person_no", "个人唯一识别码", False, "text", section,
-                      help="同一证件号码有多条人员信息时填写"),
+            *_person_fields(section),
             FormField("months", "退回月份", False, "text", section,
                       help="YYYY-MM，多个用逗号分隔；不填则退回全部未退回的月份"),
         ]  # fmt: skip

@@ -235,28 +235,7 @@ class PersonCollection(BusinessItem):
     )
 
     def form(self, context: BusinessContext) -> list[FormField]:
-        natures = context.parameters().value("codes.hukou_natures")
-        basic = "人员基本信息"
-        other = "人员综合业务信息"
-        kinds = {"id_number": "id_number", "birth_date": "date", "mobile": "phone",
-                 "id_type": "choice", "gender": "choice", "hukou_nature": "choice"}  # fmt: skip
-        field_choices = {
-            "id_type": (Choice(RESIDENT_ID_CARD, RESIDENT_ID_CARD),),
-            "gender": (Choice(MALE, MALE), Choice(FEMALE, FEMALE)),
-            "hukou_nature": choices(natures),
-        }
-        optional_section = {"education", "political_status", "major", "skill_level", "position"}
-        return [
-            FormField(
-                key,
-                label,
-                required,
-                kinds.get(key, "text"),
-                other if key in optional_section else basic,
-                field_choices.get(key, ()),
-            )
-            for key, (label, required) in FIELDS.items()
-        ]
+        return collection_form(context, (RESIDENT_ID_CARD,))
 
     # -- public security, before the transaction --------------------------------------------
     def consult(
@@ -347,6 +326,34 @@ class PersonCollection(BusinessItem):
                 "hukou_address": person.hukou_address,
             },
         )
+
+
+def collection_form(
+    context: BusinessContext, id_types: tuple[str, ...], helps: dict[str, str] | None = None
+) -> list[FormField]:
+    """人员基础信息采集's form (I2-6): the hall offers 居民身份证 only (I2-1); the counter's
+    form is the same with the other documents it accepts (``id_types``)."""
+    natures = context.parameters().value("codes.hukou_natures")
+    kinds = {"id_number": "id_number", "birth_date": "date", "mobile": "phone",
+             "id_type": "choice", "gender": "choice", "hukou_nature": "choice"}  # fmt: skip
+    field_choices = {
+        "id_type": tuple(Choice(name, name) for name in id_types),
+        "gender": (Choice(MALE, MALE), Choice(FEMALE, FEMALE)),
+        "hukou_nature": choices(natures),
+    }
+    optional_section = {"education", "political_status", "major", "skill_level", "position"}
+    return [
+        FormField(
+            key,
+            label,
+            required,
+            kinds.get(key, "text"),
+            "人员综合业务信息" if key in optional_section else "人员基本信息",
+            field_choices.get(key, ()),
+            (helps or {}).get(key, ""),
+        )
+        for key, (label, required) in FIELDS.items()
+    ]
 
 
 @hookimpl
