@@ -776,7 +776,7 @@ def audit_log(
             "total": int(total or 0),
             "page": page,
             "per_page": per_page,
-            "rows": [_audit_row(entry) for entry in entries],
+            "rows": [_audit_row(entry, grantable_items(platform)) for entry in entries],
         }
 
 
@@ -792,12 +792,15 @@ _SHOWN_DETAILS = {
 }
 
 
-def _audit_row(entry: AuditEntry) -> dict[str, Any]:
-    """One audit entry as shown: levels and actions by their Chinese labels (the codes are
-    stored; ``操作代码`` keeps the action's for scripts)."""
+def _audit_row(entry: AuditEntry, item_names: dict[str, str]) -> dict[str, Any]:
+    """One audit entry as shown: levels, actions and business items by their Chinese
+    names (the codes are stored; ``操作代码`` keeps the action's for scripts)."""
     details = dict(entry.details or {})
     if "level" in details:
         details["level"] = ROLE_LABELS.get(details["level"], details["level"])
+    for key in ("scopes", "before", "after"):
+        if isinstance(details.get(key), list):
+            details[key] = [item_names.get(code, code) for code in details[key]]
     return {
         "操作时间": _wall(entry.at),
         "操作人": actor_display(entry.actor),

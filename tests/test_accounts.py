@@ -430,9 +430,9 @@ def test_grants_and_removals_are_audited_on_the_sandbox_clock(api: Api) -> None:
         "取消授权", "陶建国(法定代表人)", "2021-09-16 10:30:00",
     )  # fmt: skip
     assert removal["操作对象"] == "丁雨(单位经办人，320106199707071304)"
-    assert removal["内容"]["授权事项"] == ["rollback"]
+    assert removal["内容"]["授权事项"] == ["人员变更回退"]  # items by name, as on the screen
     assert (change["操作"], change["内容"]) == (
-        "变更授权事项", {"变更前事项": ["person_collection"], "变更后事项": ["rollback"]},
+        "变更授权事项", {"变更前事项": ["人员基础信息采集"], "变更后事项": ["人员变更回退"]},
     )  # fmt: skip
     assert (grant["操作"], grant["操作时间"], grant["内容"]["级别"]) == (
         "开通授权", "2021-09-15 09:00:00", "单位经办人",
