@@ -20,7 +20,7 @@ from sqlalchemy import select
 from simulator.auth import NOT_GRANTED, may_do
 from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor
-from simulator.db.models import BatchJob, Business, Sandbox, UploadedFile
+from simulator.db.models import BatchJob, Business, Sandbox, Unit, UploadedFile
 from simulator.errors import ErrorSpec, Problem, Refused
 from simulator.memory import gc_paused
 from simulator.workbooks import Column, parse_upload
@@ -206,6 +206,34 @@ def process_row(
     return done_row(row_number, outcome.business_no, outcome.message, outcome.data, outcome.notices)
 
 
+def checked_upload(
+    platform: Platform,
+    sandbox_id: str,
+    item_code: str,
+    filename: str,
+    content: bytes,
+    actor: Actor,
+) -> tuple[BusinessItem, list[tuple[int, dict[str, str]]]]:
+    """The gates a whole file meets before anything is kept or any agency asked — the
+    item takes batches, the actor may do it (A-2), the period is open for it (PER-2), the
+    file is a workbook of the template within the size limit (I7-1, PREP-2) — and its
+    rows.  Each row would be refused for the first three; better to say so once."""
+    item = platform.item(item_code)
+    columns = getattr(item, "batch_columns", ())
+    if not columns:
+        raise NO_BATCH.refuse()
+    if not may_do(actor, item.code):
+        raise NOT_GRANTED.refuse(item=item.name)
+    with platform.sandbox_session(sandbox_id) as ctx:
+        unit = ctx.session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
+        city_code = unit.city_code if unit is not None else None
+    with platform.sandbox_session(sandbox_id, city_code=city_code) as ctx:
+        max_bytes = int(ctx.parameters().value("upload.max_bytes"))
+        if item.closed_in(ctx.period):
+            raise ctx.variant.closed_error.refuse()
+    return item, parse_upload(filename, content, columns, max_bytes=max_bytes)
+
+
 def submit_batch(
     platform: Platform,
     sandbox_id: str,
@@ -216,18 +244,7 @@ def submit_batch(
     actor: Actor = SYSTEM,
 ) -> dict[str, Any]:
     """Check the file, then do one business per row; returns the job with per-row results."""
-    item = platform.item(item_code)
-    columns = getattr(item, "batch_columns", ())
-    if not columns:
-        raise NO_BATCH.refuse()
-    if not may_do(actor, item.code):  # A-2: refused before the file is kept or any agency asked
-        raise NOT_GRANTED.refuse(item=item.name)
-    with platform.sandbox_session(sandbox_id) as ctx:
-        max_bytes = int(ctx.parameters().value("upload.max_bytes"))
-        # PER-2: on the paused days the upload itself is refused, and the file not kept
-        if ctx.period.paused and item.changes_insurance and not item.allowed_when_paused:
-            raise ctx.variant.closed_error.refuse()
-    rows = parse_upload(filename, content, columns, max_bytes=max_bytes)  # refuses before writes
+    item, rows = checked_upload(platform, sandbox_id, item_code, filename, content, actor)
     payloads = [(number, item.row_payload(row)) for number, row in rows]
     # Other agencies are asked before the transaction opens (see BusinessItem.consult).
     consulted: dict[int, dict[str, Any] | Refused] = {}

@@ -607,7 +607,7 @@ class _Run:
             self.gate = NOT_LOGGED_IN.refuse()  # an actor of another sandbox is nobody here
         elif not may_do(actor, item.code):
             self.gate = NOT_GRANTED.refuse(item=item.name)
-        elif period.paused and item.changes_insurance and not item.allowed_when_paused:
+        elif item.closed_in(period):
             self.gate = variant.closed_error.refuse()
 
     def process(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from simulator.bulk import BulkBatch
     from simulator.context import BusinessContext
     from simulator.gateways import Gateways
+    from simulator.periods import PeriodInfo
     from simulator.platform import Platform
 
 
@@ -107,6 +108,11 @@ class BusinessItem:
     fills_unit_uscc: ClassVar[bool] = False
     #: a query the window shows above the form, if any
     window_lookup: ClassVar[WindowLookup | None] = None
+
+    def closed_in(self, period: PeriodInfo) -> bool:
+        """PER-2: the paused days close the items that change insurance, except those
+        that may be declared then (预登记)."""
+        return period.paused and self.changes_insurance and not self.allowed_when_paused
 
     def form(self, context: BusinessContext) -> list[FormField]:
         return []

@@ -49,12 +49,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, or_, select, update
 
-from simulator.auth import NOT_GRANTED, may_do
 from simulator.batch import (
-    NO_BATCH,
     STATE_DONE,
     STATE_PENDING,
     STATE_RUNNING,
+    checked_upload,
     failed_row,
     job_as_dict,
     process_row,
@@ -64,9 +63,9 @@ from simulator.batch import (
 from simulator.clock import SandboxClock
 from simulator.context import Actor
 from simulator.db.jobs import QueuedJob, QueuedJobRow
-from simulator.db.models import BatchJob, Sandbox, Unit, UploadedFile
+from simulator.db.models import BatchJob, Sandbox, UploadedFile
 from simulator.errors import Problem, Refused
-from simulator.workbooks import parse_upload, read_rows, result_workbook
+from simulator.workbooks import read_rows, result_workbook
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -139,21 +138,7 @@ def enqueue_batch(
     channel: str = "网上大厅",
 ) -> dict[str, Any]:
     """Check the file and queue it; returns the job (state 待处理). Refuses before any write."""
-    item = platform.item(item_code)
-    columns = getattr(item, "batch_columns", ())
-    if not columns:
-        raise NO_BATCH.refuse()
-    with platform.sandbox_session(sandbox_id) as ctx:
-        unit = ctx.session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
-        city_code = unit.city_code if unit is not None else None
-    with platform.sandbox_session(sandbox_id, city_code=city_code) as ctx:
-        max_bytes = int(ctx.parameters().value("upload.max_bytes"))
-        # The rows would each be refused for these; better to say so once, before queueing.
-        if not may_do(actor, item.code):
-            raise NOT_GRANTED.refuse(item=item.name)
-        if ctx.period.paused and item.changes_insurance and not item.allowed_when_paused:
-            raise ctx.variant.closed_error.refuse()
-    rows = parse_upload(filename, content, columns, max_bytes=max_bytes)  # I7-1, PREP-2
+    item, rows = checked_upload(platform, sandbox_id, item_code, filename, content, actor)
     with platform.db.transaction() as session:
         now = _sandbox_now(session, sandbox_id)
         job = record_upload(

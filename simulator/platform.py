@@ -382,7 +382,7 @@ class Platform:
         if not may_do(actor, item.code):
             raise NOT_GRANTED.refuse(item=item.name)
         period = ctx.period
-        if period.paused and item.changes_insurance and not item.allowed_when_paused:
+        if item.closed_in(period):
             raise ctx.variant.closed_error.refuse()
         item.validate(ctx, payload)
         problems: list[Problem] = flatten(
