@@ -69,7 +69,6 @@ from simulator.batch import done_row, failed_row
 from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor, BusinessContext, SandboxContext
 from simulator.contributions import (
-    DISABILITY_BASE_FROM,
     clamp_base,
     disability_base,
     monthly_contribution,
@@ -888,19 +887,20 @@ class EnrolmentBulk(BulkBatch):
                 relation["unit_id"],
                 relation["id"],
             )
-            allowance = disability_base(person, code, str(months[-1]))  # F-3
+            allowances = [disability_base(person, code, str(month)) for month in months]  # F-3
             segments, reads = self._segments(
-                ctx, code, months, declared_base, declared, industry_class, tier,
-                allowance=allowance,
-            )  # fmt: skip
+                ctx, code, months, allowances, declared_base, declared, industry_class, tier
+            )
             ctx.replay(reads)
-            if allowance is not None:
-                allowance_months = [m for m in months if str(m) >= DISABILITY_BASE_FROM]
+            at_allowance = [
+                month for month, a in zip(months, allowances, strict=True) if a is not None
+            ]
+            if at_allowance:
                 ctx.note(
                     "level 1–4 work injury: pension base = disability allowance",
                     behaviour_id="F-3",
-                    months=len(allowance_months),
-                    first=str(allowance_months[0]),
+                    months=len(at_allowance),
+                    first=str(at_allowance[0]),
                 )
             line_ids = iter(ctx.new_ids(LINES, len(months)))
             for first, last, count, base, unit_total, personal_total, month_rows in segments:
@@ -941,27 +941,23 @@ class EnrolmentBulk(BulkBatch):
         ctx: BulkContext,
         code: str,
         months: tuple[Month, ...],
+        allowances: list[Decimal | None],
         declared_base: Decimal,
         declared: str,
         industry_class: int,
         tier: int | None,
-        *,
-        allowance: Decimal | None = None,
     ) -> tuple[list[list[Any]], list[tuple[dict[str, Any], int]]]:
         """The back pay of one insurance type over ``months`` at a declared base, grouped
         as ``generate_backpay`` groups it into lines (consecutive months with the same
         base): ``[first, last, months, base, unit total, personal total, [(month,
         unit amount, personal amount)]]`` per line, and the trace entries of what the
-        months read, in order.  ``allowance``: the person's disability allowance, the
-        pension base of the months from 2021-10 (F-3)."""
+        months read, in order.  ``allowances``: per month, the base that replaces the
+        declared one (F-3's disability allowance), or ``None``."""
         segments: list[list[Any]] = []
         reads: list[tuple[dict[str, Any], int]] = []
-        for month in months:
-            month_allowance = (
-                allowance if allowance is not None and str(month) >= DISABILITY_BASE_FROM else None
-            )
+        for month, allowance in zip(months, allowances, strict=True):
             base, unit_amount, personal_amount, fee_month, month_reads = self._amount(
-                ctx, code, month, declared_base, declared, industry_class, tier, month_allowance
+                ctx, code, month, declared_base, declared, industry_class, tier, allowance
             )
             reads += month_reads
             last = segments[-1] if segments else None
