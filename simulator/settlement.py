@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from simulator.contributions import DISABILITY_BASE_FROM, work_injury_rate
+from simulator.contributions import CENT, DISABILITY_BASE_FROM, work_injury_rate
 from simulator.db.models import (
     Business,
     ContributionLine,
@@ -329,7 +329,8 @@ def notice_number(month: Month, unit_no: str | None, unit_id: int) -> str:
 
 
 def _fen(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    """A SUM of amounts as the database answers it (SQLite: maybe a float) back in fen."""
+    return Decimal(str(value or 0)).quantize(CENT)
 
 
 def _unit_numbers(connection: Session | Connection, sandbox_id: str) -> dict[int, str]:

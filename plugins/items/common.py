@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from simulator.context import BusinessContext
+from simulator.contributions import CENT
 from simulator.db.models import BenefitPayment, InsuredRelation, Person
 from simulator.errors import INVALID_INPUT, REQUIRED_FIELD, ErrorSpec
 from simulator.identifiers import InvalidIdentifier, parse_resident_id
@@ -150,9 +151,6 @@ def parse_date(payload: dict[str, Any], key: str, label: str) -> date | None:
         raise INVALID_INPUT.refuse(
             field=key, message=f"{label}格式不正确，应为YYYY-MM-DD：{value}"
         ) from None
-
-
-CENT = Decimal("0.01")
 
 
 def parse_money(payload: dict[str, Any], key: str, label: str) -> Decimal | None:
