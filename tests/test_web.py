@@ -363,8 +363,9 @@ def test_trainer_creates_a_class_and_sets_a_fault(client: FlaskClient, demo: str
 # --- 忘记密码 (A-4) -----------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("mocks")
-def test_forgotten_password_with_slider_and_face(client: FlaskClient, demo: str) -> None:
+def forgotten_password_account_step(client: FlaskClient, demo: str) -> tuple[str, str]:
+    """忘记密码's first step for the demo unit's legal representative: the page's URL and the
+    slider page it answers with."""
     url = f"/s/{demo}/password/forgot"
     step = post_form(
         client,
@@ -373,6 +374,12 @@ def test_forgotten_password_with_slider_and_face(client: FlaskClient, demo: str)
          "id_number": LEGAL_REP_ID, "name": "周明远"},
         follow_redirects=True,
     ).get_data(as_text=True)  # fmt: skip
+    return url, step
+
+
+@pytest.mark.usefixtures("mocks")
+def test_forgotten_password_with_slider_and_face(client: FlaskClient, demo: str) -> None:
+    url, step = forgotten_password_account_step(client, demo)
     target = re.search(r'data-target="(\d+)"', step).group(1)  # type: ignore[union-attr]
     verify = client.post(
         url, data={"csrf_token": csrf_token(step), "action": "slider", "offset": target},
@@ -402,14 +409,7 @@ def test_forgotten_password_with_slider_and_face(client: FlaskClient, demo: str)
 def test_the_slider_works_without_javascript(client: FlaskClient, demo: str) -> None:
     """A-4: the hidden field the slider fills is sent only when JavaScript enables it; without
     JavaScript the <noscript> field is the only ``offset``, and the page passes."""
-    url = f"/s/{demo}/password/forgot"
-    step = post_form(
-        client,
-        url,
-        {"action": "account", "uscc": USCC, "id_type": "居民身份证",
-         "id_number": LEGAL_REP_ID, "name": "周明远"},
-        follow_redirects=True,
-    ).get_data(as_text=True)  # fmt: skip
+    url, step = forgotten_password_account_step(client, demo)
     hidden = re.search(r'<input type="hidden" name="offset"[^>]*>', step)
     assert hidden and "disabled" in hidden.group(0)
     assert step.index(hidden.group(0)) < step.index("<noscript>")
