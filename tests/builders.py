@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import count
+from typing import Any
 
 from simulator.auth import hash_password
 from simulator.context import Actor
@@ -144,3 +145,15 @@ def add_benefit(platform: Platform, sandbox_id: str, id_number: str, month: str)
                 sandbox_id=sandbox_id, person_id=pid, month=month, amount=Decimal("1800")
             )
         )
+
+
+def bearer_headers(
+    client: Any, sandbox_id: str, uscc: str, id_number: str, password: str = PASSWORD
+) -> dict[str, str]:
+    """Log in over the API (a world's accounts share ``PASSWORD``); the Authorization header."""
+    reply = client.post(
+        f"/api/v1/sandboxes/{sandbox_id}/login",
+        json={"uscc": uscc, "id_number": id_number, "password": password},
+    )
+    assert reply.status_code == 200, reply.get_json()
+    return {"Authorization": f"Bearer {reply.get_json()['token']}"}

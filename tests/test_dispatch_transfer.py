@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from builders import add_person, add_unit
+from builders import add_person, add_unit, bearer_headers
 from sqlalchemy import select
 
 from plugins.items.rollback import candidates
@@ -375,12 +375,7 @@ ZHOU_QIANG = "320509198510101879"  # 人事代理 (用工类型 2) at employer B
 def agency_api(client, platform, sandbox_id):  # type: ignore[no-untyped-def]
     """POST a 劳务派遣用工调转 as the hr-agency world's agency; the JSON answer and status."""
     load_world(platform, sandbox_id, "hr-agency")
-    login = client.post(
-        f"/api/v1/sandboxes/{sandbox_id}/login",
-        json={"uscc": AGENCY_USCC, "id_number": AGENCY_LEGAL_REP, "password": DEFAULT_PASSWORD},
-    )
-    assert login.status_code == 200, login.get_json()
-    headers = {"Authorization": f"Bearer {login.get_json()['token']}"}
+    headers = bearer_headers(client, sandbox_id, AGENCY_USCC, AGENCY_LEGAL_REP, DEFAULT_PASSWORD)
 
     def post(**payload: str) -> tuple[int, dict[str, Any]]:
         reply = client.post(

@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from builders import PASSWORD, add_person, add_unit
+from builders import PASSWORD, add_person, add_unit, bearer_headers
 from sqlalchemy import select
 
 from plugins.items.employment_enrolment import EmploymentEnrolment
@@ -135,12 +135,7 @@ def demo_headers(client, platform, sandbox_id):  # type: ignore[no-untyped-def]
     from simulator.worlds import DEFAULT_PASSWORD, load_world
 
     load_world(platform, sandbox_id, "demo")
-    reply = client.post(
-        f"/api/v1/sandboxes/{sandbox_id}/login",
-        json={"uscc": DEMO_USCC, "id_number": DEMO_LEGAL_REP, "password": DEFAULT_PASSWORD},
-    )
-    assert reply.status_code == 200, reply.get_json()
-    return {"Authorization": f"Bearer {reply.get_json()['token']}"}
+    return bearer_headers(client, sandbox_id, DEMO_USCC, DEMO_LEGAL_REP, DEFAULT_PASSWORD)
 
 
 def test_a_loaded_world_shows_the_notices_of_its_settled_months(client, sandbox_id, demo_headers):  # type: ignore[no-untyped-def]
