@@ -84,6 +84,17 @@ class BackpayLine:
         }
 
 
+def note_allowance_months(ctx: BusinessContext, months: list[str]) -> None:
+    """Trace the back-pay months of one type priced at the disability allowance (F-3)."""
+    if months:
+        ctx.note(
+            "level 1–4 work injury: pension base = disability allowance",
+            behaviour_id="F-3",
+            months=len(months),
+            first=months[0],
+        )
+
+
 def generate_backpay(
     ctx: BusinessContext,
     relations: list[InsuredRelation],
@@ -139,13 +150,7 @@ def generate_backpay(
                     business_id=ctx.business.id if ctx.business else None,
                 )
             )
-        if allowance_months:
-            ctx.note(
-                "level 1–4 work injury: pension base = disability allowance",
-                behaviour_id="F-3",
-                months=len(allowance_months),
-                first=allowance_months[0],
-            )
+        note_allowance_months(ctx, allowance_months)
     if lines:
         ctx.note(
             "back pay generated",

@@ -64,7 +64,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from simulator.auth import NOT_GRANTED, NOT_LOGGED_IN, may_do
-from simulator.backpay import BackpayLine
+from simulator.backpay import BackpayLine, note_allowance_months
 from simulator.batch import done_row, failed_row
 from simulator.clock import SandboxClock
 from simulator.context import SYSTEM, Actor, BusinessContext, SandboxContext
@@ -892,16 +892,9 @@ class EnrolmentBulk(BulkBatch):
                 ctx, code, months, allowances, declared_base, declared, industry_class, tier
             )
             ctx.replay(reads)
-            at_allowance = [
-                month for month, a in zip(months, allowances, strict=True) if a is not None
-            ]
-            if at_allowance:
-                ctx.note(
-                    "level 1–4 work injury: pension base = disability allowance",
-                    behaviour_id="F-3",
-                    months=len(at_allowance),
-                    first=str(at_allowance[0]),
-                )
+            note_allowance_months(
+                ctx, [str(m) for m, a in zip(months, allowances, strict=True) if a is not None]
+            )
             line_ids = iter(ctx.new_ids(LINES, len(months)))
             for first, last, count, base, unit_total, personal_total, month_rows in segments:
                 serial = f"BT{day}{ctx.next_number('backpay'):06d}"
